@@ -1,0 +1,39 @@
+"""Where and how reproducibly code runs: device choice, seeding and a report of versions."""
+
+from __future__ import annotations
+
+import platform
+import random
+
+import numpy as np
+import torch
+
+
+def default_device() -> torch.device:
+    """Return the CUDA device when one is present, else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and PyTorch so that a run can be repeated exactly on the same machine."""
+    if not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def environment_report() -> dict[str, str]:
+    """Return the versions of Python and the numerical packages, the device and the CPU thread count."""
+    import matplotlib
+
+    device = default_device()
+    device_name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu"
+    return {
+        "Python": platform.python_version(),
+        "PyTorch": torch.__version__,
+        "NumPy": np.__version__,
+        "matplotlib": matplotlib.__version__,
+        "device": f"{device.type} ({device_name})",
+        "CPU threads used by PyTorch": str(torch.get_num_threads()),
+    }
