@@ -1,9 +1,10 @@
-"""The book's shared figure style and the training-curve plot used by several chapters."""
+"""The book's shared figure style and the plots several chapters use: training curves, digits, class counts."""
 
 from __future__ import annotations
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import torch
 from matplotlib.figure import Figure
 
 from dlbook.train import History
@@ -61,4 +62,37 @@ def plot_history(history: History, title: str = "") -> Figure:
     ax_loss.legend()
     if title:
         fig.suptitle(title)
+    return fig
+
+
+def plot_digit_grid(
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    n_cols: int = 10,
+    predictions: torch.Tensor | None = None,
+) -> Figure:
+    """Return a grid of digits ``(N, 28, 28)`` titled by label (and prediction, when given)."""
+    if images.dim() != 3 or len(images) != len(labels) or len(images) == 0:
+        raise ValueError(f"expected images (N, H, W) and labels (N,), got {tuple(images.shape)} and {tuple(labels.shape)}")
+    if predictions is not None and len(predictions) != len(labels):
+        raise ValueError(f"predictions must have one entry per image, got {len(predictions)} for {len(labels)}")
+    n_rows = -(-len(images) // n_cols)
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(0.8 * n_cols, 0.95 * n_rows), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i >= len(images):
+            continue
+        ax.imshow(images[i], cmap="gray_r", vmin=0, vmax=255 if images.dtype == torch.uint8 else 1)
+        title = f"{int(labels[i])}" if predictions is None else f"{int(labels[i])}→{int(predictions[i])}"
+        ax.set_title(title, fontsize=9, pad=2)
+    return fig
+
+
+def plot_class_counts(labels: torch.Tensor, title: str = "") -> Figure:
+    """Return a bar chart of how many examples each class 0-9 has."""
+    counts = torch.bincount(labels.long(), minlength=10)
+    fig, ax = plt.subplots(figsize=(5, 2.8), layout="constrained")
+    ax.bar(range(len(counts)), counts.tolist(), color=COLORS["train"])
+    ax.set(xlabel="digit (class label)", ylabel="number of images", xticks=range(len(counts)), title=title)
+    ax.grid(axis="x", visible=False)
     return fig

@@ -1,0 +1,30 @@
+"""Tests for dlbook.runtime: device choice, seeding and the environment report."""
+
+import pytest
+import torch
+
+from dlbook import runtime
+
+
+def test_default_device_matches_cuda_availability():
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert runtime.default_device().type == expected
+
+
+def test_seed_everything_repeats_draws():
+    runtime.seed_everything(7)
+    first = torch.rand(5)
+    runtime.seed_everything(7)
+    assert torch.equal(torch.rand(5), first)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "0"])
+def test_seed_everything_rejects_bad_seeds(seed):
+    with pytest.raises(ValueError, match="seed"):
+        runtime.seed_everything(seed)
+
+
+def test_environment_report_names_versions():
+    report = runtime.environment_report()
+    assert report["PyTorch"] == torch.__version__
+    assert set(report) >= {"Python", "NumPy", "matplotlib", "device"}
