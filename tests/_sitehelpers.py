@@ -1,0 +1,85 @@
+"""Shared helpers for the tests that look at the built site (test_site.py, test_links.py, test_binder.py).
+
+The site is ``_build/html`` at the repository root, or the folder named by ``BOOK_HTML_DIR``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BOOK_DIR = REPO_ROOT / "book"
+BUILD_HINT = "build it first: jupyter-book build book/ (or point BOOK_HTML_DIR at a built _build/html)"
+
+#: Generated pages that are not chapters.
+NON_CHAPTER_PAGES = {"genindex.html", "search.html", "py-modindex.html"}
+#: Folders of a built site that hold no pages of the book.
+NON_PAGE_DIRS = {"_static", "_sources", "_images", "_downloads", ".doctrees", "_panels_static"}
+
+
+def site_dir() -> Path:
+    """Return the built site's folder (it may not exist)."""
+    return Path(os.environ.get("BOOK_HTML_DIR", REPO_ROOT / "_build" / "html")).resolve()
+
+
+def require_site() -> Path:
+    """Return the built site's folder, failing the calling test with how to build it when it is missing."""
+    site = site_dir()
+    if not (site / "index.html").is_file():
+        pytest.fail(f"no built site at {site}: {BUILD_HINT}", pytrace=False)
+    return site
+
+
+def all_html(site: Path) -> list[Path]:
+    """Every .html file of the site except those under _static/_sources/_images (sorted)."""
+    return sorted(p for p in site.rglob("*.html") if not NON_PAGE_DIRS & set(p.relative_to(site).parts[:-1]))
+
+
+def book_pages(site: Path) -> list[str]:
+    """The book's pages, as paths relative to the site (``part2/2a-environment.html``).
+
+    ``index.html`` is only a redirect to the root page, so it is left out, as are genindex and search.
+    """
+    pages = []
+    for path in all_html(site):
+        rel = path.relative_to(site).as_posix()
+        if rel in NON_CHAPTER_PAGES or rel == "index.html":
+            continue
+        pages.append(rel)
+    return pages
+
+
+def page_ids_for_collection() -> list[str]:
+    """Pages to parametrize over at collection time; a single sentinel when the site is missing."""
+    site = site_dir()
+    if not (site / "index.html").is_file():
+        return ["<site not built>"]
+    return book_pages(site) or ["<site not built>"]
+
+
+def source_of(page: str) -> Path | None:
+    """The ``book/`` source (.md or .ipynb) that a built page comes from, if it is there."""
+    stem = page[: -len(".html")]
+    for ext in (".md", ".ipynb"):
+        candidate = BOOK_DIR / (stem + ext)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+
+
+def is_executable(page: str) -> bool:
+    """True when the page's source is a notebook: an .ipynb, or an .md with jupytext front matter and a kernelspec."""
+    source = source_of(page)
+    if source is None:
+        return False
+    if source.suffix == ".ipynb":
+        return True
+    match = _FRONT_MATTER.match(source.read_text(encoding="utf-8"))
+    return bool(match and "jupytext:" in match.group(1) and "kernelspec:" in match.group(1))

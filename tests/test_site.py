@@ -1,0 +1,287 @@
+"""Browser tests of the built site: every page opened from disk in headless Chromium with the network off.
+
+Per page: no JavaScript console errors, no request to another host, math typeset by the bundled MathJax,
+every image loaded with alt text, every animation player present and working, sidebar links resolve.
+Per chapter: the search page finds it by a word from its title.
+
+Needs the built site (``jupyter-book build book/``; ``BOOK_HTML_DIR`` overrides ``_build/html``),
+Playwright from PyPI and Debian's ``chromium`` (``CHROMIUM`` overrides ``/usr/bin/chromium``; no
+``playwright install``). Without Playwright or the browser the tests skip, except with ``CI=true``,
+where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from _sitehelpers import book_pages, page_ids_for_collection, require_site
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: Requests allowed to leave the disk: none on page load. Thebe loads its library from a CDN only
+#: when a reader presses "Live code", which these tests never do.
+ALLOWED_REMOTE = ()
+PAGES = page_ids_for_collection()
+
+# Runs in the page after load: waits for MathJax, forces lazy images to load, then reports.
+COLLECT_JS = """
+async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await MathJax.startup.promise;
+  }
+  const imgs = Array.from(document.images);
+  for (const img of imgs) { if (img.loading === 'lazy') img.loading = 'eager'; }
+  await Promise.all(imgs.map(img => img.complete ? null : new Promise(r => {
+    img.addEventListener('load', r); img.addEventListener('error', r); setTimeout(r, 5000);
+  })));
+  const mathEls = Array.from(document.querySelectorAll('.math'));
+  return {
+    math: mathEls.length,
+    untypeset: mathEls.filter(el => !el.querySelector('mjx-container')).map(el => el.textContent.slice(0, 60)),
+    mjx: document.querySelectorAll('mjx-container').length,
+    merror: Array.from(document.querySelectorAll('mjx-merror, merror')).map(el => el.textContent.slice(0, 80)),
+    images: imgs.map(img => ({src: (img.getAttribute('src') || img.currentSrc || '').slice(0, 100), id: img.id,
+                              alt: (img.getAttribute('alt') || '').trim(), width: img.naturalWidth,
+                              complete: img.complete})),
+    animations: Array.from(document.querySelectorAll('div.animation')).map(div => ({
+      img: !!div.querySelector('img'), width: (div.querySelector('img') || {}).naturalWidth || 0,
+      slider: !!div.querySelector('input.anim-slider'),
+      buttons: div.querySelectorAll('.anim-buttons button').length})),
+    sidebar: Array.from(document.querySelectorAll('nav.bd-docs-nav a[href]')).map(a => a.href),
+    title: (document.querySelector('main h1') || document.querySelector('h1') || {textContent: ''}).textContent,
+  };
+}
+"""
+
+
+def _chromium() -> str | None:
+    path = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    return path if Path(path).is_file() else shutil.which("chromium")
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (required when CI=true)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def site() -> Path:
+    return require_site()
+
+
+@pytest.fixture(scope="session")
+def browser(site):
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright is not installed (pip install -r requirements.txt)")
+    executable = _chromium()
+    if executable is None:
+        _unavailable("no chromium browser (apt-get install chromium, or set CHROMIUM)")
+    profile = tempfile.mkdtemp(prefix="dlbook-chromium-")
+    with sync_playwright() as pw:
+        # a persistent context is the way to give Chromium a fresh --user-data-dir of our own
+        context = pw.chromium.launch_persistent_context(
+            profile, executable_path=executable, headless=True, args=CHROMIUM_FLAGS,
+            viewport={"width": 1280, "height": 900}, service_workers="block",
+        )
+        remote: list[str] = []
+
+        def route(route, request):
+            scheme = urlsplit(request.url).scheme
+            if scheme in ("file", "data", "blob", "about") or urlsplit(request.url).hostname == "127.0.0.1":
+                return route.continue_()  # the disk, inline data, or the test's own server (see `served`)
+            if not request.url.startswith(ALLOWED_REMOTE or ("\0",)):
+                remote.append(request.url)
+            return route.abort()
+
+        context.route("**/*", route)
+        context.remote_requests = remote
+        try:
+            yield context
+        finally:
+            context.close()
+            shutil.rmtree(profile, ignore_errors=True)
+
+
+def _open(browser, url: str):
+    """Open ``url`` in a new tab; return the tab, its console errors and the remote requests it made."""
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(f"console.{msg.type}: {msg.text}") if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    start = len(browser.remote_requests)
+    page.goto(url, wait_until="load")
+    return page, errors, browser.remote_requests[start:]
+
+
+@pytest.fixture(scope="session")
+def visited(site, browser):
+    """Open each page once and remember what it reported (the checks below share one visit)."""
+    cache: dict[str, dict] = {}
+
+    def visit(rel: str) -> dict:
+        if rel not in cache:
+            start = len(browser.remote_requests)
+            page, errors, _ = _open(browser, (site / rel).as_uri())
+            report = page.evaluate(COLLECT_JS)
+            page.wait_for_timeout(100)  # let late console errors and requests arrive
+            report["errors"] = errors
+            report["remote"] = browser.remote_requests[start:]
+            page.close()
+            cache[rel] = report
+        return cache[rel]
+
+    return visit
+
+
+def _needs_site(page_id: str) -> None:
+    if page_id == "<site not built>":
+        require_site()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_console_errors_and_no_remote_requests(page, visited):
+    _needs_site(page)
+    report = visited(page)
+    assert not report["errors"], f"{page}: JavaScript errors:\n" + "\n".join(report["errors"])
+    assert not report["remote"], f"{page}: requested other hosts (the site must work offline):\n" + "\n".join(report["remote"])
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_math_typeset(page, site, visited):
+    _needs_site(page)
+    report = visited(page)
+    if report["math"] == 0:
+        return
+    assert report["mjx"] > 0, f"{page}: {report['math']} math elements but MathJax rendered none (is the bundled MathJax loading?)"
+    assert not report["untypeset"], f"{page}: math left as TeX: {report['untypeset'][:5]}"
+    assert not report["merror"], f"{page}: MathJax errors: {report['merror'][:5]}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_images_load_with_alt_text(page, visited):
+    _needs_site(page)
+    report = visited(page)
+    broken = [img for img in report["images"] if img["width"] == 0]
+    no_alt = [img for img in report["images"] if not img["alt"]]
+    assert not broken, f"{page}: images that did not load: {[i['src'] or i['id'] for i in broken]}"
+    assert not no_alt, f"{page}: images without alt text: {[i['src'] or i['id'] for i in no_alt]}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_animation_players(page, site, visited, browser):
+    """A page whose notebook made a ``to_jshtml`` player shows it, with a frame, a slider and the buttons."""
+    _needs_site(page)
+    notebook = site / "_sources" / (page[: -len(".html")] + ".ipynb")
+    expected = notebook.is_file() and "anim-controls" in notebook.read_text(encoding="utf-8")
+    report = visited(page)
+    if not expected:
+        assert not report["animations"] or all(a["img"] for a in report["animations"])
+        return
+    assert report["animations"], f"{page}: its notebook has an animation player but the page shows none"
+    for i, anim in enumerate(report["animations"]):
+        assert anim["img"] and anim["width"] > 0, f"{page}: animation {i} shows no frame"
+        assert anim["slider"] and anim["buttons"] >= 5, f"{page}: animation {i} lacks its slider or buttons: {anim}"
+    # the player works: "next frame" moves the slider
+    tab, errors, _ = _open(browser, (site / page).as_uri())
+    try:
+        slider = tab.locator("div.animation input.anim-slider").first
+        if int(slider.get_attribute("max") or 0) > 0:
+            before = slider.input_value()
+            tab.locator("div.animation button[title='Next frame']").first.click()
+            assert slider.input_value() != before, f"{page}: 'Next frame' did not advance the animation"
+        assert not errors, f"{page}: JavaScript errors while playing the animation: {errors}"
+    finally:
+        tab.close()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_sidebar_links_resolve(page, site, visited):
+    _needs_site(page)
+    report = visited(page)
+    assert report["sidebar"], f"{page}: no sidebar navigation links"
+    missing = []
+    for href in report["sidebar"]:
+        parts = urlsplit(href)
+        if parts.scheme != "file":
+            continue
+        if not Path(unquote(parts.path)).is_file():
+            missing.append(href)
+    assert not missing, f"{page}: sidebar links to missing files: {missing}"
+
+
+def _title_word(title: str) -> str | None:
+    """The longest word of a title that Sphinx's search indexes (letters only, 4+ characters)."""
+    words = [w for w in re.findall(r"[A-Za-z]{4,}", title.replace("\u00b6", "").replace("#", ""))]
+    return max(words, key=len) if words else None
+
+
+@pytest.fixture(scope="session")
+def served(site):
+    """The site served on 127.0.0.1 (search fetches page summaries, which Chromium blocks on file://)."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_search_finds_page_by_title_word(page, site, visited, browser, served):
+    _needs_site(page)
+    if page == "bibliography.html" or page.startswith(("genindex", "search")):
+        pytest.skip("back matter: not a chapter")
+    word = _title_word(visited(page)["title"])
+    if word is None:
+        pytest.skip(f"{page}: no searchable word in its title")
+    start = len(browser.remote_requests)
+    tab, errors, _ = _open(browser, f"{served}/search.html?q={word}")
+    try:
+        tab.wait_for_function(
+            "() => { const s = document.querySelector('#search-results');"
+            " return s && (s.querySelector('ul.search li') || /did not match|Search finished/i.test(s.textContent)); }",
+            timeout=20_000,
+        )
+        tab.wait_for_timeout(300)  # results arrive in batches
+        hrefs = tab.eval_on_selector_all("#search-results ul.search li a", "els => els.map(a => a.href)")
+    finally:
+        tab.close()
+    target = f"{served}/{page}"
+    assert any(h.split("#")[0].split("?")[0] == target for h in hrefs), (
+        f"search for {word!r} (from the title of {page}) did not list it; got {hrefs[:8]}"
+    )
+    assert not errors, f"search page: JavaScript errors: {errors}"
+    assert not browser.remote_requests[start:], f"search page: requested other hosts: {browser.remote_requests[start:]}"
+
+
+def test_every_page_checked(site):
+    """Guard: the parametrized tests above saw the same pages that are on disk now."""
+    assert sorted(PAGES) == sorted(book_pages(site))
