@@ -1,0 +1,201 @@
+"""Time the book's build on a fresh clone: cold, warm and after a prose-only edit; check it reproduces.
+
+Usage (from the repository root, inside the project's virtual environment)::
+
+    python benchmarks/build.py                # cold, warm, prose-edit builds + page weights
+    python benchmarks/build.py --reproduce    # ... then a second cold build, compared value by value
+
+It clones the committed HEAD into a temporary folder, so uncommitted changes are not
+measured. It prints the seconds of each build, each page's execution time, the five
+slowest cells, the ten heaviest files of the site, and checks the budgets: cold build
+<= 12 min, warm rebuild <= 45 s, prose-only edit <= 60 s, no page over 2 MB. With
+``--reproduce`` it also compares every glued value (timings excepted, by name) and the
+bytes of every figure between two cold builds. Exit status 1 if a budget or a
+comparison fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BUDGET_SECONDS = {"cold": 12 * 60, "warm": 45, "prose": 60}
+MAX_PAGE_BYTES = 2 * 1024 * 1024
+#: Glue keys whose values are measurements of time, not results: excluded from the comparison.
+TIMING_KEY = re.compile(r"seconds|time|speed|duration", re.IGNORECASE)
+
+CELL_TIMER = '''
+import json, os, time
+_log = os.environ["DLBOOK_CELL_LOG"]
+_state = {}
+def _pre(info):
+    _state["t"] = time.perf_counter()
+    _state["src"] = info.raw_cell
+def _post(result):
+    with open(_log, "a") as handle:
+        handle.write(json.dumps({"cwd": os.getcwd(), "seconds": time.perf_counter() - _state["t"],
+                                 "source": _state["src"]}) + "\\n")
+get_ipython().events.register("pre_run_cell", _pre)
+get_ipython().events.register("post_run_cell", _post)
+'''
+
+
+def run_build(copy: Path, env: dict, log_path: Path) -> float:
+    """Run ``jupyter-book build book/`` in ``copy``; return its wall time; raise if it fails."""
+    start = time.perf_counter()
+    with open(log_path, "w") as log:
+        proc = subprocess.run(["jupyter-book", "build", "book/", "-W", "--keep-going"],
+                              cwd=copy, env=env, stdout=log, stderr=subprocess.STDOUT)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"build failed (exit {proc.returncode}); log: {log_path}")
+    return seconds
+
+
+def page_times(log_path: Path) -> dict[str, float]:
+    """Return ``{page: seconds}`` from myst-nb's 'Executed notebook in N seconds' log lines."""
+    times = {}
+    for line in log_path.read_text(errors="replace").splitlines():
+        match = re.search(r"(\S+\.md): Executed notebook in ([\d.]+) seconds", line)
+        if match:
+            times[match.group(1)] = float(match.group(2))
+    return times
+
+
+def slowest_cells(cell_log: Path, copy: Path, n: int = 5) -> list[tuple[float, str, str]]:
+    """Return the ``n`` slowest cells as ``(seconds, page, first line)``."""
+    pages = {p: p.read_text() for p in (copy / "book").rglob("*.md")}
+    cells = []
+    for line in cell_log.read_text().splitlines():
+        record = json.loads(line)
+        source = record["source"].strip()
+        page = next((str(p.relative_to(copy)) for p, text in pages.items()
+                     if source and source in text), record["cwd"])
+        first = next((s for s in source.splitlines() if s and not s.startswith("#")), "")
+        cells.append((record["seconds"], page, first[:70]))
+    return sorted(cells, reverse=True)[:n]
+
+
+def executed_outputs(copy: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Return glued values ``{page::key: text}`` and figure hashes ``{page#n: sha256}`` from the cache."""
+    from jupyter_cache import get_cache
+
+    glued, figures = {}, {}
+    for cache_dir in (copy / "_build" / ".jupyter_cache").iterdir():
+        cache = get_cache(cache_dir)
+        for record in cache.list_cache_records():
+            page = Path(record.uri).relative_to(copy).as_posix()
+            notebook = cache.get_cache_bundle(record.pk).nb
+            n_figure = 0
+            for cell in notebook.cells:
+                for output in cell.get("outputs", []):
+                    name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+                    data = output.get("data", {})
+                    if name:
+                        glued[f"{page}::{name}"] = json.dumps(data, sort_keys=True)
+                    elif "image/png" in data:
+                        n_figure += 1
+                        figures[f"{page}#{n_figure}"] = hashlib.sha256(data["image/png"].encode()).hexdigest()
+    return glued, figures
+
+
+def site_weights(html_dir: Path) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """Return the ten heaviest files and every page's weight (its html plus the images it loads)."""
+    files = sorted(((p.stat().st_size, p.relative_to(html_dir).as_posix())
+                    for p in html_dir.rglob("*") if p.is_file()), reverse=True)
+    pages = []
+    for page in html_dir.rglob("*.html"):
+        text = page.read_text(errors="replace")
+        size = len(text.encode())
+        for src in set(re.findall(r'<img[^>]+src="([^"#?]+)"', text)):
+            image = (page.parent / src).resolve()
+            if image.is_file():
+                size += image.stat().st_size
+        pages.append((size, page.relative_to(html_dir).as_posix()))
+    return files[:10], sorted(pages, reverse=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repo", default=".", help="repository to clone (default: .)")
+    parser.add_argument("--reproduce", action="store_true", help="also build a second time from cold and compare")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="dlbook-bench-"))
+    copy = work / "book-copy"
+    subprocess.run(["git", "clone", "--quiet", str(Path(args.repo).resolve()), str(copy)], check=True)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=copy, capture_output=True, text=True).stdout.strip()
+    print(f"fresh clone of commit {commit} in {copy}")
+
+    ipython_dir = work / "ipython"
+    (ipython_dir / "profile_default" / "startup").mkdir(parents=True)
+    (ipython_dir / "profile_default" / "startup" / "00-cell-timer.py").write_text(CELL_TIMER)
+    cell_log = work / "cells.jsonl"
+    env = {**os.environ, "IPYTHONDIR": str(ipython_dir), "DLBOOK_CELL_LOG": str(cell_log)}
+
+    seconds = {"cold": run_build(copy, env, work / "cold.log")}
+    seconds["warm"] = run_build(copy, env, work / "warm.log")
+    intro = copy / "book" / "intro.md"
+    intro.write_text(intro.read_text() + "\nA sentence added by the build benchmark.\n")
+    seconds["prose"] = run_build(copy, env, work / "prose.log")
+
+    ok = True
+    print("\nbuild                 seconds   budget")
+    for name, value in seconds.items():
+        passed = value <= BUDGET_SECONDS[name]
+        ok &= passed
+        print(f"{name:20s} {value:8.1f} {BUDGET_SECONDS[name]:8d}  {'ok' if passed else 'OVER BUDGET'}")
+    for name in ("warm", "prose"):
+        executed = page_times(work / f"{name}.log")
+        print(f"pages executed by the {name} rebuild: {len(executed)}")
+        ok &= not executed
+
+    print("\npage execution (cold build)")
+    times = page_times(work / "cold.log")
+    for page, value in sorted(times.items(), key=lambda kv: -kv[1]):
+        print(f"{value:8.1f} s  {Path(page).relative_to(copy) if page.startswith(str(copy)) else page}")
+    print(f"{sum(times.values()):8.1f} s  in all")
+
+    print("\nfive slowest cells")
+    for value, page, first in slowest_cells(cell_log, copy):
+        print(f"{value:8.1f} s  {page}: {first}")
+
+    heaviest, pages = site_weights(copy / "_build" / "html")
+    print("\nten heaviest files of _build/html")
+    for size, name in heaviest:
+        print(f"{size / 1e6:8.2f} MB  {name}")
+    over = [(s, p) for s, p in pages if s > MAX_PAGE_BYTES]
+    print(f"\nheaviest page with its images: {pages[0][1]} {pages[0][0] / 1e6:.2f} MB; pages over 2 MB: {len(over)}")
+    ok &= not over
+
+    if args.reproduce:
+        glued_1, figures_1 = executed_outputs(copy)
+        shutil.rmtree(copy / "_build")
+        seconds["second cold"] = run_build(copy, env, work / "cold2.log")
+        glued_2, figures_2 = executed_outputs(copy)
+        compared = [k for k in glued_1 if not TIMING_KEY.search(k.split("::")[1])]
+        differ = [k for k in compared if glued_1[k] != glued_2.get(k)]
+        fig_differ = [k for k in figures_1 if figures_1[k] != figures_2.get(k)]
+        missing = sorted(set(glued_2) ^ set(glued_1)) + sorted(set(figures_2) ^ set(figures_1))
+        print(f"\nreproducibility: second cold build {seconds['second cold']:.1f} s")
+        print(f"glued values compared: {len(compared)} (timings excluded: {len(glued_1) - len(compared)}); differing: {len(differ)}")
+        print(f"figures compared: {len(figures_1)}; differing: {len(fig_differ)}; present in one build only: {len(missing)}")
+        for key in differ[:20] + fig_differ[:20] + missing[:20]:
+            print(f"  differs: {key}")
+        ok &= not (differ or fig_differ or missing)
+
+    print("\nall budgets and checks met" if ok else "\nSOME BUDGETS OR CHECKS FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
