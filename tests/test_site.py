@@ -2,7 +2,8 @@
 
 Per page: no JavaScript console errors, no request to another host, math typeset by the bundled MathJax,
 every image loaded with alt text, every animation player present and working, sidebar links resolve.
-Per chapter: the search page finds it by a word from its title.
+Per chapter: the search page finds it by a word from its title. Dark theme: output text keeps its
+contrast, and output figures have opaque backgrounds.
 
 Needs the built site (``jupyter-book build book/``; ``BOOK_HTML_DIR`` overrides ``_build/html``),
 Playwright from PyPI and Debian's ``chromium`` (``CHROMIUM`` overrides ``/usr/bin/chromium``; no
@@ -285,3 +286,54 @@ def test_search_finds_page_by_title_word(page, site, visited, browser, served):
 def test_every_page_checked(site):
     """Guard: the parametrized tests above saw the same pages that are on disk now."""
     assert sorted(PAGES) == sorted(book_pages(site))
+
+
+# Runs in a page switched to the dark theme: text in cell outputs must keep a WCAG contrast >= 3
+# against whatever background it ends up on (black-on-black output text fails).
+DARK_CONTRAST_JS = """
+() => {
+  const rgba = s => { const m = s.match(/[\\d.]+/g) || []; return m.map(Number).concat([1]).slice(0, 4); };
+  const lum = ([r, g, b]) => { const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+                               return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const background = el => { for (; el; el = el.parentElement) { const c = rgba(getComputedStyle(el).backgroundColor);
+                                if (c[3] > 0.5) return c; } return [255, 255, 255, 1]; };
+  const bad = [];
+  for (const el of document.querySelectorAll('.cell_output *, .output *')) {
+    const text = Array.from(el.childNodes).filter(n => n.nodeType === 3).map(n => n.textContent).join('').trim();
+    if (!text || el.closest('mjx-container, svg') || getComputedStyle(el).visibility === 'hidden' || !el.offsetParent) continue;
+    const fg = lum(rgba(getComputedStyle(el).color)), bg = lum(background(el));
+    const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+    if (ratio < 3) bad.push(`${el.tagName.toLowerCase()} "${text.slice(0, 40)}": contrast ${ratio.toFixed(2)}`);
+  }
+  return bad;
+}
+"""
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_dark_mode_output_text_legible(page, site, browser):
+    _needs_site(page)
+    html = (site / page).read_text(encoding="utf-8")
+    if "cell_output" not in html and 'class="output' not in html:
+        return
+    tab, _, _ = _open(browser, (site / page).as_uri())
+    try:
+        tab.evaluate("() => { document.documentElement.dataset.theme = 'dark'; document.documentElement.dataset.mode = 'dark'; }")
+        bad = tab.evaluate(DARK_CONTRAST_JS)
+    finally:
+        tab.close()
+    assert not bad, f"{page}: output text hard to read in dark mode:\n" + "\n".join(bad[:10])
+
+
+def test_output_figures_are_opaque(site):
+    """Figures in outputs have an opaque background: a transparent one shows black text on the dark theme's black."""
+    import matplotlib.image as mpimg
+
+    transparent = []
+    for png in sorted((site / "_images").glob("*.png")) if (site / "_images").is_dir() else []:
+        pixels = mpimg.imread(png)
+        if pixels.ndim == 3 and pixels.shape[2] == 4:
+            corners = pixels[[0, 0, -1, -1], [0, -1, 0, -1], 3]
+            if (corners < 0.99).any():
+                transparent.append(png.name)
+    assert not transparent, f"figures with a transparent background (use dlbook.plots.use_book_style()): {transparent}"
