@@ -140,7 +140,9 @@ def main() -> int:
     (ipython_dir / "profile_default" / "startup").mkdir(parents=True)
     (ipython_dir / "profile_default" / "startup" / "00-cell-timer.py").write_text(CELL_TIMER)
     cell_log = work / "cells.jsonl"
-    env = {**os.environ, "IPYTHONDIR": str(ipython_dir), "DLBOOK_CELL_LOG": str(cell_log)}
+    # PYTHONPATH puts the clone's package ahead of the editable install of the working tree.
+    env = {**os.environ, "IPYTHONDIR": str(ipython_dir), "DLBOOK_CELL_LOG": str(cell_log),
+           "PYTHONPATH": str(copy / "code")}
 
     seconds = {"cold": run_build(copy, env, work / "cold.log")}
     seconds["warm"] = run_build(copy, env, work / "warm.log")
