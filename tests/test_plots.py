@@ -1,0 +1,57 @@
+"""Tests for dlbook.plots: the shared style and the figures several chapters use."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from dlbook import plots  # noqa: E402
+from dlbook.train import History  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_book_style_makes_figures_opaque_white():
+    plots.use_book_style()
+    assert matplotlib.rcParams["figure.facecolor"] == "white"
+    assert matplotlib.rcParams["savefig.transparent"] is False
+
+
+def test_plot_history_draws_both_panels_with_units():
+    history = History(train_loss=[1.0, 0.5], train_acc=[0.6, 0.8], val_loss=[1.1, 0.7], val_acc=[0.55, 0.75])
+    fig = plots.plot_history(history)
+    loss_ax, acc_ax = fig.axes
+    assert loss_ax.get_xlabel() == "epoch" and "loss" in loss_ax.get_ylabel()
+    assert acc_ax.get_ylabel() == "accuracy (%)"
+    assert len(loss_ax.lines) == 2 and len(acc_ax.lines) == 2
+    assert list(acc_ax.lines[1].get_ydata()) == pytest.approx([55.0, 75.0])
+
+
+def test_digit_grid_titles_labels_and_predictions():
+    images = torch.zeros(3, 28, 28, dtype=torch.uint8)
+    fig = plots.plot_digit_grid(images, torch.tensor([1, 2, 3]), n_cols=2, predictions=torch.tensor([1, 7, 3]))
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles == ["1→1", "2→7", "3→3"]
+    assert len(fig.axes) == 4  # a 2 x 2 grid, the last cell empty
+
+
+def test_digit_grid_rejects_mismatched_inputs():
+    with pytest.raises(ValueError, match="expected images"):
+        plots.plot_digit_grid(torch.zeros(3, 28, 28), torch.tensor([1, 2]))
+    with pytest.raises(ValueError, match="predictions"):
+        plots.plot_digit_grid(torch.zeros(2, 28, 28), torch.tensor([1, 2]), predictions=torch.tensor([1]))
+
+
+def test_class_counts_bars_match_bincount():
+    labels = torch.tensor([0, 0, 3, 9, 9, 9])
+    fig = plots.plot_class_counts(labels)
+    heights = [patch.get_height() for patch in fig.axes[0].patches]
+    assert heights == [2, 0, 0, 1, 0, 0, 0, 0, 0, 3]
+    assert fig.axes[0].get_ylabel() == "number of images"
