@@ -82,7 +82,7 @@ def plot_digit_grid(
         ax.axis("off")
         if i >= len(images):
             continue
-        ax.imshow(images[i], cmap="gray_r", vmin=0, vmax=255 if images.dtype == torch.uint8 else 1)
+        ax.imshow(images[i].cpu().numpy(), cmap="gray_r", vmin=0, vmax=255 if images.dtype == torch.uint8 else 1)
         title = f"{int(labels[i])}" if predictions is None else f"{int(labels[i])}→{int(predictions[i])}"
         ax.set_title(title, fontsize=9, pad=2)
     return fig
