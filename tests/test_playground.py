@@ -1,0 +1,81 @@
+"""Tests for dlbook.playground: the recorded run, exact zero gradients of the zero net, ordering, plateaus."""
+
+import pytest
+import torch
+
+from dlbook.initialization import initialize_
+from dlbook.models import build_mlp, linear_layers
+from dlbook.playground import loss_and_accuracy, plateau_length, train_toy
+from dlbook.probes import max_unit_difference
+from dlbook.toydata import make_toy_data, truth_table
+
+
+def data():
+    return make_toy_data("gaussians", n=41, seed=0)
+
+
+def test_record_lengths_and_snapshots():
+    x, y = data()
+    net = initialize_(build_mlp(2, (3,), 1).double(), "default", seed=0)
+    run = train_toy(net, x, y, lr=0.1, n_iters=7, snapshot_every=3, probes={"one": lambda m: 1.0})
+    assert len(run.loss) == len(run.accuracy) == len(run.probes["one"]) == 8
+    assert all(len(v) == 7 for v in run.grad_norms.values())
+    assert [i for i, _ in run.snapshots] == [0, 3, 6, 7]
+    assert run.loss[-1] == pytest.approx(loss_and_accuracy(net, x, y)[0])
+    assert run.loss[-1] < run.loss[0]
+
+
+def test_same_seed_same_history_minibatch():
+    x, y = data()
+    runs = [train_toy(initialize_(build_mlp(2, (4,), 1).double(), "default", seed=2), x, y, lr=0.3,
+                      n_iters=12, batch_size=5, seed=1) for _ in range(2)]
+    assert runs[0].loss == runs[1].loss
+
+
+def test_zero_relu_net_only_output_bias_moves():
+    x, y = data()  # 20 of 41 points are class 1: the output bias has a gradient
+    net = initialize_(build_mlp(2, (4, 4), 1, activation="relu").double(), "zero")
+    run = train_toy(net, x, y, lr=0.5, n_iters=25)
+    assert all(v == 0.0 for k, s in run.grad_norms.items() if k != "3.bias" for v in s)
+    assert min(run.grad_norms["3.bias"]) > 0
+    assert all(p.eq(0).all() for n, p in net.named_parameters() if n != "4.bias")
+
+
+def test_zero_sigmoid_net_stays_symmetric():
+    x, y = data()
+    net = initialize_(build_mlp(2, (3, 3), 1, activation="sigmoid").double(), "zero")
+    train_toy(net, x, y, lr=2.0, n_iters=30)
+    assert linear_layers(net)[0].weight.abs().max() > 0
+    assert max_unit_difference(linear_layers(net)[0]) == 0.0 == max_unit_difference(linear_layers(net)[1])
+
+
+def test_sorted_order_visits_class_zero_first():
+    x, y = data()  # 21 points of class 0, 20 of class 1
+    batches = []
+    net = build_mlp(2, (2,), 1).double()
+    net.register_forward_pre_hook(lambda m, inp: batches.append(inp[0]) if len(inp[0]) < len(x) else None)
+    train_toy(net, x, y, lr=0.1, n_iters=6, batch_size=7, order="sorted")
+    labels = [[int(y[(x == row).all(dim=1)][0]) for row in batch] for batch in batches]
+    assert [len(b) for b in labels] == [7, 7, 7, 7, 7, 6]
+    assert all(set(b) == {0} for b in labels[:3]) and all(set(b) == {1} for b in labels[3:])
+
+
+def test_hidden_layer_fits_xor_and_linear_model_does_not():
+    x, y = truth_table("xor")
+    net = initialize_(build_mlp(2, (8,), 1).double(), "default", seed=0)
+    run = train_toy(net, x, y, lr=0.5, n_iters=500)
+    assert run.accuracy[-1] == 1.0
+    linear = initialize_(build_mlp(2, (), 1).double(), "default", seed=0)
+    assert train_toy(linear, x, y, lr=0.5, n_iters=300).accuracy[-1] < 1.0
+
+
+def test_plateau_length_and_bad_input():
+    assert plateau_length([1.0, 0.99, 0.95, 0.85, 0.5], rel_drop=0.1) == 3
+    assert plateau_length([1.0, 1.0], rel_drop=0.1) == 2
+    with pytest.raises(ValueError):
+        plateau_length([])
+    x, y = data()
+    with pytest.raises(ValueError, match="order"):
+        train_toy(build_mlp(2, (2,), 1).double(), x, y, lr=0.1, n_iters=1, order="reverse")
+    with pytest.raises(ValueError, match="batch_size"):
+        train_toy(build_mlp(2, (2,), 1).double(), x, y, lr=0.1, n_iters=1, batch_size=0)

@@ -1,0 +1,66 @@
+"""Smoke tests for dlbook.toyplots: every plot returns a figure with labelled axes; the player is HTML."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pytest
+import torch
+
+from dlbook.initialization import initialize_
+from dlbook.logic_nets import build_or_net, build_xor_net
+from dlbook.models import build_mlp, linear_layers
+from dlbook.playground import train_toy
+from dlbook.toydata import make_toy_data, truth_table
+from dlbook.toyplots import (
+    animate_training,
+    draw_decision_regions,
+    draw_network,
+    plot_curves,
+    plot_decision_panels,
+    plot_surface,
+)
+
+
+@pytest.fixture
+def trained():
+    x, y = make_toy_data("circle", n=30, seed=0)
+    net = initialize_(build_mlp(2, (3,), 1).double(), "default", seed=0)
+    run = train_toy(net, x, y, lr=0.5, n_iters=4, snapshot_every=2)
+    return net, run, x, y
+
+
+def test_decision_regions_and_panels(trained):
+    net, _, x, y = trained
+    fig = draw_decision_regions(net, x, y, title="t", grid_n=20)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title() == "t"
+    fig2 = plot_decision_panels({"a": net, "b": net}, x, y, grid_n=20)
+    assert len(fig2.axes) == 2
+    plt.close("all")
+    with pytest.raises(ValueError, match="expected x"):
+        draw_decision_regions(net, x[:, :1], y)
+
+
+def test_curves_and_animation(trained):
+    net, run, x, y = trained
+    fig = plot_curves({"loss": run.loss}, "iteration", "loss (nats)", logy=True)
+    assert fig.axes[0].get_xlabel() == "iteration" and fig.axes[0].get_ylabel() == "loss (nats)"
+    html = animate_training(net, run, x, y, grid_n=10, dpi=30)
+    assert html.lstrip().startswith("<") and "animation" in html.lower()
+    plt.close("all")
+    run.snapshots.clear()
+    with pytest.raises(ValueError, match="snapshots"):
+        animate_training(net, run, x, y)
+
+
+def test_network_diagram_and_surface():
+    fig = draw_network(linear_layers(build_xor_net()))
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "-2" in texts and "b=-1" in texts
+    x, _ = truth_table("or")
+    fig = plot_surface(build_or_net(), x)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() and ax.get_ylabel() and ax.get_zlabel()
+    plt.close("all")
