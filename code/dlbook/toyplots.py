@@ -36,6 +36,27 @@ def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Ax
     return fig, ax
 
 
+def _paint_probability(ax: Axes, model: nn.Module, a: np.ndarray, b: np.ndarray, pts: torch.Tensor) -> list:
+    """Shade sigmoid(logit) of ``model`` on the grid ``(a, b)`` and draw its 0.5 contour; return the new artists."""
+    with torch.inference_mode():
+        prob = torch.sigmoid(model(pts.to(next(model.parameters()).dtype))).reshape(a.shape).numpy()
+    artists = [ax.contourf(a, b, prob, levels=np.linspace(0, 1, 11), cmap="PuOr", vmin=0, vmax=1, alpha=0.75,
+                           zorder=0)]
+    if prob.min() < 0.5 < prob.max():
+        artists.append(ax.contour(a, b, prob, levels=[0.5], colors="k", linewidths=1.2, zorder=1))
+    return artists
+
+
+def _draw_points(ax: Axes, x: torch.Tensor, y: torch.Tensor, title: str) -> None:
+    """Scatter the points ``(x, y)`` coloured by class and label the axes."""
+    for label in (0, 1):
+        pick = (y == label).numpy()
+        ax.scatter(x[pick, 0], x[pick, 1], s=10 if len(x) > 20 else 40, c=CLASS_COLORS[label], edgecolors="white",
+                   linewidths=0.4, label=f"class {label}", zorder=2)
+    ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title, aspect="equal")
+    ax.grid(False)
+
+
 def draw_decision_regions(
     model: nn.Module, x: torch.Tensor, y: torch.Tensor, ax: Axes | None = None, title: str = "", grid_n: int = 100
 ) -> Figure:
@@ -47,30 +68,8 @@ def draw_decision_regions(
     if x.dim() != 2 or x.shape[1] != 2 or len(x) != len(y):
         raise ValueError(f"expected x (N, 2) and y (N,), got {tuple(x.shape)} and {tuple(y.shape)}")
     fig, ax = _new_axes(ax, (3.4, 3.2))
-    a, b, pts = _grid(x, grid_n)
-    with torch.inference_mode():
-        prob = torch.sigmoid(model(pts.to(next(model.parameters()).dtype))).reshape(a.shape).numpy()
-    ax.contourf(a, b, prob, levels=np.linspace(0, 1, 11), cmap="PuOr", vmin=0, vmax=1, alpha=0.75)
-    if prob.min() < 0.5 < prob.max():
-        ax.contour(a, b, prob, levels=[0.5], colors="k", linewidths=1.2)
-    for label in (0, 1):
-        pick = (y == label).numpy()
-        ax.scatter(x[pick, 0], x[pick, 1], s=10, c=CLASS_COLORS[label], edgecolors="white", linewidths=0.4,
-                   label=f"class {label}")
-    ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title, aspect="equal")
-    ax.grid(False)
-    return fig
-
-
-def plot_decision_panels(
-    models: dict[str, nn.Module], x: torch.Tensor, y: torch.Tensor, grid_n: int = 100
-) -> Figure:
-    """Return one decision-region panel per ``{title: model}``, side by side, on the same data."""
-    if not models:
-        raise ValueError("models must name at least one model")
-    fig, axes = plt.subplots(1, len(models), figsize=(3.0 * len(models), 3.1), layout="constrained", squeeze=False)
-    for ax, (title, model) in zip(axes[0], models.items()):
-        draw_decision_regions(model, x, y, ax=ax, title=title, grid_n=grid_n)
+    _paint_probability(ax, model, *_grid(x, grid_n))
+    _draw_points(ax, x, y, title)
     return fig
 
 
@@ -106,18 +105,27 @@ def animate_training(
         raise ValueError("run has no snapshots; train with snapshot_every > 0")
     net = copy.deepcopy(model)
     fig, (ax_reg, ax_loss) = plt.subplots(1, 2, figsize=(6.4, 2.9), dpi=dpi, layout="constrained")
+    grid = _grid(x, grid_n)
+    net.load_state_dict(run.snapshots[0][1])
+    painted = _paint_probability(ax_reg, net, *grid)
+    _draw_points(ax_reg, x, y, title)
     iters = np.arange(len(run.loss))
+    ax_loss.plot(iters, run.loss, color=COLORS["neutral"], alpha=0.3, lw=1)
+    (done,) = ax_loss.plot([], [], color=COLORS["train"], lw=1.5)
+    (now,) = ax_loss.plot([], [], "o", color=COLORS["val"])
+    ax_loss.set(xlabel="iteration", ylabel="training loss (nats)", title="loss so far")
+    fig.canvas.draw()
+    fig.set_layout_engine("none")  # freeze the layout: recomputing it for every frame is slow
 
     def draw(frame: int) -> None:
         iteration, state = run.snapshots[frame]
         net.load_state_dict(state)
-        ax_reg.clear()
-        ax_loss.clear()
-        draw_decision_regions(net, x, y, ax=ax_reg, title=f"{title} iteration {iteration}".strip(), grid_n=grid_n)
-        ax_loss.plot(iters, run.loss, color=COLORS["neutral"], alpha=0.3, lw=1)
-        ax_loss.plot(iters[: iteration + 1], run.loss[: iteration + 1], color=COLORS["train"], lw=1.5)
-        ax_loss.plot([iteration], [run.loss[iteration]], "o", color=COLORS["val"])
-        ax_loss.set(xlabel="iteration", ylabel="training loss (nats)", title="loss so far")
+        for artist in painted:
+            artist.remove()
+        painted[:] = _paint_probability(ax_reg, net, *grid)
+        ax_reg.set_title(f"{title} iteration {iteration}".strip())
+        done.set_data(iters[: iteration + 1], run.loss[: iteration + 1])
+        now.set_data([iteration], [run.loss[iteration]])
 
     anim = FuncAnimation(fig, draw, frames=len(run.snapshots), interval=200)
     plt.close(fig)
