@@ -136,8 +136,11 @@ def draw_network(
     layers: Sequence[nn.Linear], ax: Axes | None = None, input_names: Sequence[str] = ("$x_1$", "$x_2$"),
     activation: str = "ReLU",
 ) -> Figure:
-    """Draw a fully connected network from its ``nn.Linear`` layers: one column of nodes per layer,
-    every edge labelled with its weight and every unit with its bias; return the figure."""
+    """Draw a fully connected network from its ``nn.Linear`` layers and return the figure.
+
+    One column of nodes per layer; every edge is labelled with its weight and every unit with its
+    bias. Hidden units are labelled ``activation``, the output unit ``f``.
+    """
     if not layers or layers[0].in_features != len(input_names):
         raise ValueError("layers must be non-empty and the first must take len(input_names) inputs")
     fig, ax = _new_axes(ax, (1.8 + 1.9 * len(layers), 2.8))
@@ -154,9 +157,7 @@ def draw_network(
             ax.text(xj, yj - 0.32, f"b={float(b[j]):g}", ha="center", va="top", fontsize=8, color=COLORS["val"])
     for col, column in enumerate(pos):
         for i, (xc, yc) in enumerate(column):
-            name = input_names[i] if col == 0 else (activation if col < len(pos) - 1 or activation else "")
-            if col == len(pos) - 1:
-                name = "f"
+            name = input_names[i] if col == 0 else ("f" if col == len(pos) - 1 else activation)
             ax.add_patch(plt.Circle((xc, yc), 0.2, fc="white", ec=COLORS["train"], lw=1.5, zorder=2))
             ax.text(xc, yc, name, ha="center", va="center", fontsize=8, zorder=4)
     ax.set(xlim=(-0.5, len(layers) + 0.5), ylim=(-max(widths) / 2 - 0.3, max(widths) / 2 + 0.2), aspect="equal")
