@@ -56,7 +56,9 @@ def test_curves_and_animation(trained):
 def test_network_diagram_and_surface():
     fig = draw_network(linear_layers(build_xor_net()))
     texts = [t.get_text() for t in fig.axes[0].texts]
-    assert "-2" in texts and "b=-1" in texts
+    assert "-2" in texts and "b=-1" in texts and texts.count("ReLU") == 2 and "f" in texts
+    fig = draw_network(linear_layers(build_or_net()), output_name="ReLU")
+    assert [t.get_text() for t in fig.axes[0].texts].count("ReLU") == 1
     x, _ = truth_table("or")
     fig = plot_surface(build_or_net(), x)
     ax = fig.axes[0]

@@ -134,12 +134,12 @@ def animate_training(
 
 def draw_network(
     layers: Sequence[nn.Linear], ax: Axes | None = None, input_names: Sequence[str] = ("$x_1$", "$x_2$"),
-    activation: str = "ReLU",
+    activation: str = "ReLU", output_name: str = "f",
 ) -> Figure:
     """Draw a fully connected network from its ``nn.Linear`` layers and return the figure.
 
     One column of nodes per layer; every edge is labelled with its weight and every unit with its
-    bias. Hidden units are labelled ``activation``, the output unit ``f``.
+    bias. Hidden units are labelled ``activation``, the output unit ``output_name``.
     """
     if not layers or layers[0].in_features != len(input_names):
         raise ValueError("layers must be non-empty and the first must take len(input_names) inputs")
@@ -157,7 +157,7 @@ def draw_network(
             ax.text(xj, yj - 0.32, f"b={float(b[j]):g}", ha="center", va="top", fontsize=8, color=COLORS["val"])
     for col, column in enumerate(pos):
         for i, (xc, yc) in enumerate(column):
-            name = input_names[i] if col == 0 else ("f" if col == len(pos) - 1 else activation)
+            name = input_names[i] if col == 0 else (output_name if col == len(pos) - 1 else activation)
             ax.add_patch(plt.Circle((xc, yc), 0.2, fc="white", ec=COLORS["train"], lw=1.5, zorder=2))
             ax.text(xc, yc, name, ha="center", va="center", fontsize=8, zorder=4)
     ax.set(xlim=(-0.5, len(layers) + 0.5), ylim=(-max(widths) / 2 - 0.3, max(widths) / 2 + 0.2), aspect="equal")
