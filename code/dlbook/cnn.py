@@ -1,0 +1,119 @@
+"""Small MNIST CNNs that downsample either by max pooling or by strided convolutions, and their training recipe."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from dlbook.preprocess import MnistSplits
+from dlbook.runtime import default_device, seed_everything
+from dlbook.store import cached
+from dlbook.train import History, train
+
+DOWNSAMPLING = ("maxpool", "stride")
+
+
+def build_cnn(
+    channels: tuple[int, ...] = (16, 32, 64),
+    downsample: str = "maxpool",
+    dropout: float = 0.0,
+    n_classes: int = 10,
+    image_size: int = 28,
+) -> nn.Sequential:
+    """Return a CNN for ``(B, 1, image_size, image_size)`` inputs with ``(B, n_classes)`` logits.
+
+    Each block halves the spatial size (rounding up) and is either
+    ``Conv3x3 -> MaxPool2x2 -> BatchNorm -> ReLU`` (``downsample="maxpool"``) or
+    ``Conv3x3 stride 2 -> BatchNorm -> ReLU`` (``downsample="stride"``). Both variants have
+    the same layers, the same parameter count and the same feature-map sizes, so they differ
+    only in how they downsample. Pooling before the ReLU gives the same result as after it
+    (both are monotone) on a quarter of the values. The head is ``Flatten -> Dropout -> Linear``.
+    """
+    if downsample not in DOWNSAMPLING:
+        raise ValueError(f"downsample must be one of {DOWNSAMPLING}, got {downsample!r}")
+    if not channels or any(isinstance(c, bool) or not isinstance(c, int) or c < 1 for c in channels):
+        raise ValueError(f"channels must be a non-empty sequence of positive ints, got {channels!r}")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
+    layers: list[nn.Module] = []
+    c_in, size = 1, image_size
+    for c_out in channels:
+        if downsample == "maxpool":
+            layers += [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.MaxPool2d(2, ceil_mode=True)]
+        else:
+            layers.append(nn.Conv2d(c_in, c_out, 3, stride=2, padding=1, bias=False))
+        layers += [nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)]
+        c_in, size = c_out, (size + 1) // 2
+    layers += [nn.Flatten(), nn.Dropout(dropout), nn.Linear(c_in * size * size, n_classes)]
+    return nn.Sequential(*layers)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a CNN is trained: AdamW with a one-cycle learning rate over ``n_epochs``."""
+
+    n_epochs: int = 3
+    batch_size: int = 256
+    max_lr: float = 0.01
+    weight_decay: float = 1e-4
+
+
+def train_cnn(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    recipe: Recipe,
+    seed: int,
+    *,
+    channels: tuple[int, ...] = (16, 32, 64),
+    downsample: str = "maxpool",
+    dropout: float = 0.0,
+    val: tuple[torch.Tensor, torch.Tensor] | None = None,
+) -> tuple[nn.Module, History]:
+    """Seed, build (:func:`build_cnn`) and train a CNN on images ``x`` ``(N, 1, H, W)``, labels ``y`` ``(N,)``.
+
+    Returns the trained model (in eval mode, on :func:`dlbook.runtime.default_device`) and its
+    :class:`~dlbook.train.History`. Channels-last memory makes the convolutions faster on CPU.
+    """
+    if recipe.n_epochs < 1 or recipe.batch_size < 1 or recipe.max_lr <= 0:
+        raise ValueError(f"recipe needs positive n_epochs, batch_size and max_lr, got {recipe}")
+    seed_everything(seed)
+    model = build_cnn(channels, downsample, dropout, image_size=x.shape[-1])
+    device = default_device()
+    model.to(device=device, memory_format=torch.channels_last)
+    x = x.to(device).contiguous(memory_format=torch.channels_last)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.max_lr, weight_decay=recipe.weight_decay)
+    steps = recipe.n_epochs * -(-len(x) // recipe.batch_size)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=recipe.max_lr, total_steps=steps)
+    history = train(model, x, y, optimizer, recipe.n_epochs, recipe.batch_size,
+                    val=val, seed=seed, scheduler=scheduler)
+    return model.eval(), history
+
+
+def trained_cnn(
+    data: MnistSplits,
+    recipe: Recipe,
+    seed: int,
+    *,
+    channels: tuple[int, ...] = (16, 32, 64),
+    downsample: str = "maxpool",
+    dropout: float = 0.0,
+) -> tuple[nn.Module, History]:
+    """Return a CNN trained by :func:`train_cnn` on ``data``'s training split (validated on its validation split).
+
+    The weights and history are kept in :func:`dlbook.store.cached` under a name built from every
+    setting, so two pages that ask for the same network share one training run.
+    """
+    name = (f"cnn-{downsample}-c{'-'.join(map(str, channels))}-p{dropout:g}-e{recipe.n_epochs}"
+            f"-b{recipe.batch_size}-lr{recipe.max_lr:g}-wd{recipe.weight_decay:g}-s{seed}")
+
+    def compute() -> dict:
+        model, history = train_cnn(data.x_train, data.y_train, recipe, seed, channels=channels,
+                                   downsample=downsample, dropout=dropout, val=(data.x_val, data.y_val))
+        return {"state": {k: v.cpu() for k, v in model.state_dict().items()}, "history": history}
+
+    result = cached(name, compute)
+    model = build_cnn(channels, downsample, dropout, image_size=data.x_train.shape[-1])
+    model.load_state_dict(result["state"])
+    return model.to(default_device()).eval(), result["history"]

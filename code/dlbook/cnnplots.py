@@ -1,0 +1,133 @@
+"""Figures for the convolution chapters: heatmap grids, size traces, robustness curves, confusion and error galleries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+from dlbook.plots import COLORS
+
+
+def confusion_matrix(y_true: torch.Tensor, y_pred: torch.Tensor, n_classes: int = 10) -> torch.Tensor:
+    """Return the ``(n_classes, n_classes)`` int64 count matrix: row = true class, column = predicted class."""
+    if y_true.shape != y_pred.shape or y_true.dim() != 1:
+        raise ValueError(f"expected two label vectors of equal shape (N,), got {tuple(y_true.shape)} and {tuple(y_pred.shape)}")
+    if len(y_true) and (int(torch.min(torch.cat([y_true, y_pred]))) < 0
+                        or int(torch.max(torch.cat([y_true, y_pred]))) >= n_classes):
+        raise ValueError(f"labels must lie in [0, {n_classes - 1}]")
+    flat = y_true.long() * n_classes + y_pred.long()
+    return torch.bincount(flat, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+
+def plot_heatmaps(
+    maps: Sequence[torch.Tensor],
+    titles: Sequence[str],
+    n_rows: int = 1,
+    annotate: bool = False,
+    colorbar_label: str = "",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    cmap: str = "viridis",
+) -> Figure:
+    """Return a grid of 2-D heatmaps (``n_rows`` rows), one per map, sharing one colour scale.
+
+    With ``annotate`` every cell shows its value (for small matrices such as pooled outputs).
+    """
+    if len(maps) != len(titles) or not maps:
+        raise ValueError(f"need as many titles as maps (at least one), got {len(maps)} maps and {len(titles)} titles")
+    n_cols = -(-len(maps) // n_rows)
+    arrays = [np.asarray(m, dtype=float) for m in maps]
+    lo = min(a.min() for a in arrays) if vmin is None else vmin
+    hi = max(a.max() for a in arrays) if vmax is None else vmax
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(2.2 * n_cols + 1, 2.3 * n_rows), layout="constrained",
+                             squeeze=False)
+    for ax in axes.flat[len(arrays):]:
+        ax.axis("off")
+    for ax, arr, title in zip(axes.flat, arrays, titles):
+        image = ax.imshow(arr, vmin=lo, vmax=hi, cmap=cmap)
+        ax.set_title(title, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+        if annotate:
+            for (r, c), value in np.ndenumerate(arr):
+                ax.text(c, r, f"{value:g}", ha="center", va="center",
+                        color="white" if value < lo + 0.5 * (hi - lo) else "black", fontsize=9)
+    fig.colorbar(image, ax=axes, shrink=0.8, label=colorbar_label)
+    return fig
+
+
+def plot_size_traces(traces: dict[str, Sequence[int]], ylabel: str = "feature-map side (pixels)") -> Figure:
+    """Return a line plot of spatial size against layer index, one line per named trace."""
+    fig, ax = plt.subplots(figsize=(5.5, 3.2), layout="constrained")
+    markers = "osd^v"
+    for i, (name, sizes) in enumerate(traces.items()):
+        ax.plot(range(len(sizes)), sizes, marker=markers[i % len(markers)], label=name)
+    ax.set(xlabel="number of 5x5 convolutions applied", ylabel=ylabel, ylim=(0, None))
+    ax.legend()
+    return fig
+
+
+def plot_robustness(
+    levels: Sequence[float],
+    accuracies: dict[str, np.ndarray],
+    xlabel: str,
+    ax: plt.Axes | None = None,
+) -> Figure:
+    """Plot accuracy (%) against corruption level, mean over seeds with min-max error bars.
+
+    ``accuracies[name]`` has shape ``(n_seeds, len(levels))`` holding fractions in [0, 1].
+    """
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5, 3.4), layout="constrained")
+    else:
+        fig = ax.figure
+    colors = [COLORS["train"], COLORS["val"], COLORS["test"], COLORS["accent"]]
+    for i, (name, acc) in enumerate(accuracies.items()):
+        acc = 100 * np.asarray(acc, dtype=float)
+        if acc.ndim != 2 or acc.shape[1] != len(levels):
+            raise ValueError(f"accuracies[{name!r}] must have shape (n_seeds, {len(levels)}), got {acc.shape}")
+        mean = acc.mean(axis=0)
+        err = np.stack([mean - acc.min(axis=0), acc.max(axis=0) - mean])
+        ax.errorbar(levels, mean, yerr=err, marker="os"[i % 2], capsize=3, color=colors[i % 4], label=name)
+    ax.set(xlabel=xlabel, ylabel="test accuracy (%)")
+    ax.legend()
+    return fig
+
+
+def plot_confusion(matrix: torch.Tensor) -> Figure:
+    """Return a heatmap of a confusion matrix with off-diagonal counts written in the cells (log colour scale)."""
+    counts = np.asarray(matrix, dtype=float)
+    n = counts.shape[0]
+    off = counts.copy()
+    np.fill_diagonal(off, np.nan)
+    fig, ax = plt.subplots(figsize=(5.2, 4.4), layout="constrained")
+    image = ax.imshow(np.log10(1 + off), cmap="Reds")
+    for (r, c), value in np.ndenumerate(counts):
+        if r != c and value > 0:
+            ax.text(c, r, f"{int(value)}", ha="center", va="center", fontsize=8)
+        elif r == c:
+            ax.text(c, r, f"{int(value)}", ha="center", va="center", fontsize=6, color=COLORS["neutral"])
+    ax.set(xticks=range(n), yticks=range(n), xlabel="predicted digit", ylabel="true digit")
+    ax.grid(False)
+    fig.colorbar(image, ax=ax, label="log10(1 + errors)")
+    return fig
+
+
+def plot_misclassified(images: torch.Tensor, y_true: torch.Tensor, y_pred: torch.Tensor, n_cols: int = 8) -> Figure:
+    """Return a gallery of images ``(N, 1, H, W)``, each titled ``true -> predicted``."""
+    if not len(images) == len(y_true) == len(y_pred) or len(images) == 0:
+        raise ValueError("images, y_true and y_pred must be non-empty and equally long")
+    n_rows = -(-len(images) // n_cols)
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(1.1 * n_cols, 1.3 * n_rows), layout="constrained",
+                             squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, image, t, p in zip(axes.flat, images, y_true.tolist(), y_pred.tolist()):
+        ax.imshow(image[0].numpy(), cmap="gray_r", vmin=0, vmax=1)
+        ax.set_title(f"{t} -> {p}", fontsize=9)
+    return fig

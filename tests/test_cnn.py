@@ -1,0 +1,81 @@
+"""CNN builders: shapes, equal parameter counts of both variants, training on tiny data, bad input."""
+
+import pytest
+import torch
+from torch import nn
+
+from dlbook.cnn import Recipe, build_cnn, train_cnn
+from dlbook.models import count_parameters
+
+
+@pytest.mark.parametrize("downsample", ["maxpool", "stride"])
+@pytest.mark.parametrize("channels", [(4,), (4, 8), (4, 8, 16)])
+def test_output_shape(downsample, channels):
+    model = build_cnn(channels, downsample)
+    assert model(torch.rand(3, 1, 28, 28)).shape == (3, 10)
+
+
+def test_variants_share_parameter_count_and_feature_sizes():
+    pool, stride = build_cnn((4, 8, 16), "maxpool"), build_cnn((4, 8, 16), "stride")
+    assert count_parameters(pool) == count_parameters(stride)
+    x = torch.rand(2, 1, 28, 28)
+    sizes = [m(x).shape for m in (pool[:-3], stride[:-3])]
+    assert sizes[0] == sizes[1] == (2, 16, 4, 4)
+    assert any(isinstance(m, nn.MaxPool2d) for m in pool) and not any(isinstance(m, nn.MaxPool2d) for m in stride)
+
+
+def test_dropout_sits_before_the_classifier():
+    model = build_cnn((4,), dropout=0.3)
+    assert isinstance(model[-2], nn.Dropout) and model[-2].p == 0.3
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(downsample="avg"), "downsample"),
+    (dict(channels=()), "channels"),
+    (dict(channels=(4, 0)), "channels"),
+    (dict(dropout=1.0), "dropout"),
+])
+def test_bad_arguments_raise(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        build_cnn(**kwargs)
+
+
+def _toy_data(n=256, seed=0):
+    # Two classes: a bright square in the top-left or in the bottom-right corner.
+    g = torch.Generator().manual_seed(seed)
+    y = torch.randint(0, 2, (n,), generator=g)
+    x = 0.1 * torch.rand(n, 1, 12, 12, generator=g)
+    x[y == 0, :, 1:5, 1:5] += 1.0
+    x[y == 1, :, 7:11, 7:11] += 1.0
+    return x, y
+
+
+def test_train_cnn_learns_a_toy_task_and_is_repeatable():
+    x, y = _toy_data()
+    recipe = Recipe(n_epochs=3, batch_size=32, max_lr=0.01)
+    model, history = train_cnn(x, y, recipe, seed=0, channels=(4, 8), val=(x, y))
+    assert history.val_acc[-1] > 0.95
+    assert not model.training
+    _, again = train_cnn(x, y, recipe, seed=0, channels=(4, 8), val=(x, y))
+    assert again.train_loss == history.train_loss
+
+
+def test_train_cnn_rejects_bad_recipe():
+    x, y = _toy_data(16)
+    with pytest.raises(ValueError, match="recipe"):
+        train_cnn(x, y, Recipe(n_epochs=0), seed=0)
+
+
+def test_trained_cnn_stores_and_reloads_the_same_network(tmp_path, monkeypatch):
+    from dlbook import cnn as cnn_module
+    from dlbook.preprocess import MnistSplits
+
+    monkeypatch.setattr("dlbook.store.store_dir", lambda: tmp_path)
+    x, y = _toy_data(64)
+    data = MnistSplits(x, y, x[:16], y[:16], x[:16], y[:16])
+    recipe = Recipe(n_epochs=1, batch_size=16)
+    first, history = cnn_module.trained_cnn(data, recipe, seed=0, channels=(2,))
+    assert len(list(tmp_path.glob("*.pt"))) == 1
+    second, again = cnn_module.trained_cnn(data, recipe, seed=0, channels=(2,))
+    assert again.train_loss == history.train_loss
+    assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), second.state_dict().values()))
