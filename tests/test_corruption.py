@@ -72,3 +72,28 @@ def test_shift_matches_roll_for_a_known_offset():
 def test_bad_input_raises(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_accuracy_under_corruption_shape_and_values():
+    from torch import nn
+
+    from dlbook.corruption import accuracy_under_corruption
+
+    class Brightness(nn.Module):
+        """Predicts class 1 when the image is bright on average, else 0."""
+
+        def __init__(self):
+            super().__init__()
+            self.dummy = nn.Parameter(torch.zeros(1))
+
+        def forward(self, x):
+            mean = x.flatten(1).mean(1, keepdim=True)
+            return torch.cat([0.5 - mean, mean - 0.5], dim=1)
+
+    x = torch.ones(20, 1, 4, 4)
+    y = torch.ones(20, dtype=torch.long)
+    acc = accuracy_under_corruption([Brightness(), Brightness()], x, y, zero_pixels, [0.0, 0.25, 0.75])
+    assert acc.shape == (2, 3)
+    assert acc[:, 0].tolist() == [1.0, 1.0] and acc[:, 2].tolist() == [0.0, 0.0]
+    with pytest.raises(ValueError, match="at least one"):
+        accuracy_under_corruption([], x, y, zero_pixels, [0.0])

@@ -60,6 +60,12 @@ class Recipe:
     weight_decay: float = 1e-4
 
 
+#: The book's MNIST CNN (chapter 3G) and its training recipe; chapter 3F reuses the same runs.
+BOOK_CNN = {"channels": (12, 24, 48), "dropout": 0.1}
+BOOK_RECIPE = Recipe(n_epochs=4, batch_size=256, max_lr=0.01, weight_decay=1e-4)
+BOOK_SEEDS = (0, 1, 2)
+
+
 def train_cnn(
     x: torch.Tensor,
     y: torch.Tensor,

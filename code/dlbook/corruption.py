@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
+import numpy as np
 import torch
+from torch import nn
+
+from dlbook.train import predict
 
 
 def _check_images(x: torch.Tensor) -> None:
@@ -49,3 +55,26 @@ def shift_images(x: torch.Tensor, max_shift: int, seed: int) -> torch.Tensor:
     batch = torch.arange(n, device=x.device)[:, None, None]
     out = padded.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]]  # (N, H, W, C)
     return out.permute(0, 3, 1, 2).contiguous()
+
+
+def accuracy_under_corruption(
+    models: Sequence[nn.Module],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    corrupt: Callable[[torch.Tensor, float, int], torch.Tensor],
+    levels: Sequence[float],
+    seed: int = 0,
+) -> np.ndarray:
+    """Return the accuracy of every model at every corruption level, shape ``(len(models), len(levels))``.
+
+    ``corrupt(x, level, seed)`` (e.g. :func:`zero_pixels` or :func:`shift_images`) is applied once
+    per level with the same ``seed``, so every model sees exactly the same corrupted images.
+    """
+    if not models or not levels:
+        raise ValueError("need at least one model and one corruption level")
+    result = np.empty((len(models), len(levels)))
+    for j, level in enumerate(levels):
+        corrupted = corrupt(x, level, seed)
+        for i, model in enumerate(models):
+            result[i, j] = float((predict(model, corrupted) == y).float().mean())
+    return result
