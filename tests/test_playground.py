@@ -72,6 +72,11 @@ def test_hidden_layer_fits_xor_and_linear_model_does_not():
 def test_plateau_length_and_bad_input():
     assert plateau_length([1.0, 0.99, 0.95, 0.85, 0.5], rel_drop=0.1) == 3
     assert plateau_length([1.0, 1.0], rel_drop=0.1) == 2
+    # measured from a reference level: the quick fall from 1.2 to 0.7 is not the end of the plateau
+    assert plateau_length([1.2, 0.7, 0.69, 0.69, 0.5], rel_drop=0.05, reference=0.69) == 4
+    assert plateau_length([1.2, 0.7, 0.69, 0.69, 0.5], rel_drop=0.05) == 1
+    with pytest.raises(ValueError, match="reference"):
+        plateau_length([1.0], reference=0.0)
     with pytest.raises(ValueError):
         plateau_length([])
     x, y = data()

@@ -131,15 +131,21 @@ def train_toy(
     return run
 
 
-def plateau_length(loss: list[float], rel_drop: float = 0.1) -> int:
-    """Return the first iteration at which ``loss`` is below ``(1 - rel_drop)`` times its starting value.
+def plateau_length(loss: list[float], rel_drop: float = 0.1, reference: float | None = None) -> int:
+    """Return the first iteration at which ``loss`` is below ``(1 - rel_drop) * reference``.
 
-    This is the length of the initial plateau in iterations; ``len(loss)`` means the loss never
-    got there (the run ended on the plateau).
+    ``reference`` defaults to the starting value ``loss[0]``. For a classifier, a better
+    reference is the loss of the best constant prediction (the entropy of the class
+    frequencies): a randomly initialized network often falls to that level within a few
+    steps, and its plateau is the stretch spent there. The result is the length of the
+    initial plateau in iterations; ``len(loss)`` means the loss never got there (the run
+    ended on the plateau).
     """
     if not loss:
         raise ValueError("loss must be a non-empty sequence")
     if not 0.0 < rel_drop < 1.0:
         raise ValueError(f"rel_drop must lie in (0, 1), got {rel_drop}")
-    target = (1.0 - rel_drop) * loss[0]
+    if reference is not None and not reference > 0:
+        raise ValueError(f"reference must be positive, got {reference}")
+    target = (1.0 - rel_drop) * (loss[0] if reference is None else reference)
     return next((i for i, value in enumerate(loss) if value < target), len(loss))
