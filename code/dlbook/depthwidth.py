@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from dlbook.experiments import MlpRecipe, mean_std, score_on_test, train_seeds
 from dlbook.plots import COLORS
@@ -67,6 +68,10 @@ def plot_accuracy_vs_params(points: Sequence[StudyPoint]) -> Figure:
             ax.annotate(str(p.width), (p.n_params, 100 * p.test_acc_mean), textcoords="offset points",
                         xytext=(4, -10), fontsize=7, color=color)
     ax.set_xscale("log")
+    thousands = FuncFormatter(lambda value, _: f"{value / 1000:g}k")
+    ax.xaxis.set_major_formatter(thousands)
+    ax.xaxis.set_minor_formatter(thousands)
+    ax.tick_params(axis="x", which="minor", labelsize=7)
     ax.set(xlabel="trainable parameters (log scale)", ylabel="test accuracy (%)")
     ax.legend(title="units per layer annotated", loc="lower right")
     return fig
