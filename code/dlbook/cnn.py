@@ -61,7 +61,7 @@ class Recipe:
 
 
 #: The book's MNIST CNN (chapter 3G) and its training recipe; chapter 3F reuses the same runs.
-BOOK_CNN = {"channels": (12, 24, 48), "dropout": 0.1}
+BOOK_CNN = {"channels": (8, 16, 32), "dropout": 0.1}
 BOOK_RECIPE = Recipe(n_epochs=4, batch_size=256, max_lr=0.01, weight_decay=1e-4)
 BOOK_SEEDS = (0, 1, 2)
 
