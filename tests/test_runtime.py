@@ -43,14 +43,3 @@ def test_pin_mismatches_reports_wrong_and_missing(tmp_path):
     assert "torch" not in mismatches
     assert mismatches["pytest"][0] == "0.0.1"
     assert mismatches["no-such-package-xyz"] == ("1.0", "not installed")
-
-
-def test_threads_for_load_uses_one_thread_when_busy():
-    from dlbook.runtime import threads_for_load
-
-    assert threads_for_load(cores=2, load=0.2) == 2
-    assert threads_for_load(cores=2, load=1.8) == 1
-    assert threads_for_load(cores=16, load=3.0) == 16
-    assert threads_for_load() >= 1
-    with pytest.raises(ValueError, match="cores"):
-        threads_for_load(cores=0, load=0.0)

@@ -26,23 +26,6 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def threads_for_load(cores: int | None = None, load: float | None = None) -> int:
-    """Return how many CPU threads PyTorch should use: every core when the machine is idle, one when it is busy.
-
-    On a small machine shared with other jobs, PyTorch's OpenMP threads wait for each other and
-    several threads run slower than one. "Busy" means a one-minute load average above
-    ``cores - 0.5`` (the calling process itself accounts for about 1). ``cores`` and ``load``
-    default to ``os.cpu_count()`` and ``os.getloadavg()[0]``. Apply it with ``torch.set_num_threads``.
-    """
-    import os
-
-    cores = (os.cpu_count() or 1) if cores is None else cores
-    load = os.getloadavg()[0] if load is None else load
-    if cores < 1 or load < 0:
-        raise ValueError(f"cores must be >= 1 and load >= 0, got cores={cores}, load={load}")
-    return 1 if load > cores - 0.5 else cores
-
-
 def environment_report() -> dict[str, str]:
     """Return the versions of Python and the numerical packages, the device and the CPU thread count."""
     import matplotlib
