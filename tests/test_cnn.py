@@ -66,16 +66,15 @@ def test_train_cnn_rejects_bad_recipe():
         train_cnn(x, y, Recipe(n_epochs=0), seed=0)
 
 
-def test_trained_cnn_stores_and_reloads_the_same_network(tmp_path, monkeypatch):
+def test_trained_cnn_stores_and_reloads_the_same_network(private_store):
     from dlbook import cnn as cnn_module
     from dlbook.preprocess import MnistSplits
 
-    monkeypatch.setattr("dlbook.store.store_dir", lambda: tmp_path)
     x, y = _toy_data(64)
     data = MnistSplits(x, y, x[:16], y[:16], x[:16], y[:16])
     recipe = Recipe(n_epochs=1, batch_size=16)
     first, history = cnn_module.trained_cnn(data, recipe, seed=0, channels=(2,))
-    assert len(list(tmp_path.glob("*.pt"))) == 1
+    assert len(list(private_store.glob("*.pt"))) == 1
     second, again = cnn_module.trained_cnn(data, recipe, seed=0, channels=(2,))
     assert again.train_loss == history.train_loss
     assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), second.state_dict().values()))

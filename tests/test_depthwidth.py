@@ -7,16 +7,11 @@ matplotlib.use("Agg")
 import pytest
 import torch
 
-from dlbook import depthwidth, store
+from dlbook import depthwidth
 from dlbook.experiments import MlpRecipe
 from dlbook.preprocess import MnistSplits
 
 BASE = MlpRecipe(hidden_sizes=(1,), n_epochs=2, batch_size=32, lr=0.05)
-
-
-@pytest.fixture(autouse=True)
-def private_store(tmp_path, monkeypatch):
-    monkeypatch.setattr(store, "store_dir", lambda: tmp_path / "results")
 
 
 def _tiny_splits() -> MnistSplits:

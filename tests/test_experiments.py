@@ -10,11 +10,6 @@ from dlbook.experiments import MlpRecipe
 from dlbook.preprocess import MnistSplits
 
 
-@pytest.fixture(autouse=True)
-def private_store(tmp_path, monkeypatch):
-    monkeypatch.setattr(store, "store_dir", lambda: tmp_path / "results")
-
-
 def _tiny_splits() -> MnistSplits:
     """A linearly separable 3-class problem in 6 dimensions, split like MNIST into train/val/test."""
     g = torch.Generator().manual_seed(0)

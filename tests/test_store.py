@@ -6,11 +6,6 @@ import torch
 from dlbook import store
 
 
-@pytest.fixture(autouse=True)
-def private_store(tmp_path, monkeypatch):
-    monkeypatch.setattr(store, "store_dir", lambda: tmp_path / "results")
-
-
 def test_computes_once_then_loads():
     calls = []
 
