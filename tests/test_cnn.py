@@ -34,6 +34,8 @@ def test_dropout_sits_before_the_classifier():
     (dict(channels=()), "channels"),
     (dict(channels=(4, 0)), "channels"),
     (dict(dropout=1.0), "dropout"),
+    (dict(final_conv_channels=-1), "final_conv_channels"),
+    (dict(final_conv_channels=2.0), "final_conv_channels"),
 ])
 def test_bad_arguments_raise(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -78,3 +80,16 @@ def test_trained_cnn_stores_and_reloads_the_same_network(private_store):
     second, again = cnn_module.trained_cnn(data, recipe, seed=0, channels=(2,))
     assert again.train_loss == history.train_loss
     assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), second.state_dict().values()))
+
+
+@pytest.mark.parametrize("downsample", ["maxpool", "stride"])
+def test_final_conv_keeps_the_smallest_maps_and_both_variants_equal(downsample):
+    model = build_cnn((4, 8), downsample, final_conv_channels=12)
+    convs = [m for m in model if isinstance(m, nn.Conv2d)]
+    assert len(convs) == 3 and convs[-1].stride == (1, 1) and convs[-1].out_channels == 12
+    assert model[:-3](torch.rand(2, 1, 28, 28)).shape == (2, 12, 7, 7)
+    assert model(torch.rand(2, 1, 28, 28)).shape == (2, 10)
+    other = build_cnn((4, 8), "stride" if downsample == "maxpool" else "maxpool", final_conv_channels=12)
+    assert count_parameters(model) == count_parameters(other)
+    assert count_parameters(model) == count_parameters(build_cnn((4, 8), downsample)) + (
+        12 * 8 * 9 + 2 * 12 + (12 - 8) * 7 * 7 * 10)
