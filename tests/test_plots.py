@@ -34,6 +34,13 @@ def test_plot_history_draws_both_panels_with_units():
     assert list(acc_ax.lines[1].get_ydata()) == pytest.approx([55.0, 75.0])
 
 
+def test_plot_history_ticks_whole_epochs_only():
+    history = History(train_loss=[1.0, 0.5, 0.3], train_acc=[0.6, 0.8, 0.9])
+    for ax in plots.plot_history(history).axes:
+        ticks = [t for t in ax.get_xticks() if 1 <= t <= 3]
+        assert ticks and all(float(t).is_integer() for t in ticks)
+
+
 def test_digit_grid_titles_labels_and_predictions():
     images = torch.zeros(3, 28, 28, dtype=torch.uint8)
     fig = plots.plot_digit_grid(images, torch.tensor([1, 2, 3]), n_cols=2, predictions=torch.tensor([1, 7, 3]))

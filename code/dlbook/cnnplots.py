@@ -94,7 +94,7 @@ def plot_robustness(
         mean = acc.mean(axis=0)
         err = np.stack([mean - acc.min(axis=0), acc.max(axis=0) - mean])
         ax.errorbar(levels, mean, yerr=err, marker="os"[i % 2], capsize=3, color=colors[i % 4], label=name)
-    ax.set(xlabel=xlabel, ylabel="test accuracy (%)")
+    ax.set(xlabel=xlabel, ylabel="test accuracy (%)", xticks=list(levels))  # a tick at every measured level
     ax.legend()
     return fig
 

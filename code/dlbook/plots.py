@@ -6,6 +6,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from dlbook.train import History
 
@@ -59,6 +60,8 @@ def plot_history(history: History, title: str = "") -> Figure:
     if history.val_acc:
         ax_acc.plot(epochs, [100 * a for a in history.val_acc], "s-", color=COLORS["val"], label="validation")
     ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
+    for ax in (ax_loss, ax_acc):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no ticks between epochs
     ax_loss.legend()
     if title:
         fig.suptitle(title)

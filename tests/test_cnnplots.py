@@ -1,0 +1,80 @@
+"""Tests for dlbook.cnnplots: the confusion matrix counts, and every figure of Part 3 has its labels."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from dlbook import cnnplots  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_confusion_matrix_counts_pairs_row_true_column_predicted():
+    y_true = torch.tensor([0, 0, 1, 2, 2, 2])
+    y_pred = torch.tensor([0, 1, 1, 2, 0, 2])
+    matrix = cnnplots.confusion_matrix(y_true, y_pred, n_classes=3)
+    assert matrix.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+    assert int(matrix.sum()) == len(y_true) and int(matrix.trace()) == int((y_true == y_pred).sum())
+
+
+@pytest.mark.parametrize("y_true,y_pred,match", [
+    (torch.tensor([0, 1]), torch.tensor([0]), "equal shape"),
+    (torch.tensor([0, 3]), torch.tensor([0, 1]), r"\[0, 2\]"),
+    (torch.tensor([0, -1]), torch.tensor([0, 1]), r"\[0, 2\]"),
+])
+def test_confusion_matrix_rejects_bad_labels(y_true, y_pred, match):
+    with pytest.raises(ValueError, match=match):
+        cnnplots.confusion_matrix(y_true, y_pred, n_classes=3)
+
+
+def test_heatmaps_one_panel_per_map_and_a_shared_colour_scale():
+    fig = cnnplots.plot_heatmaps([torch.zeros(2, 2), torch.ones(2, 2)], ["a", "b"], annotate=True,
+                                 colorbar_label="value")
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in panels] == ["a", "b"]
+    assert {ax.images[0].get_clim() for ax in panels} == {(0.0, 1.0)}
+    assert len(panels[0].texts) == 4  # annotated cells
+    with pytest.raises(ValueError, match="titles"):
+        cnnplots.plot_heatmaps([torch.zeros(2, 2)], ["a", "b"])
+
+
+def test_size_traces_labelled():
+    fig = cnnplots.plot_size_traces({"no padding": [28, 24, 20], "padding 2": [28, 28, 28]})
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == "feature-map side (pixels)" and "convolutions" in ax.get_xlabel()
+    assert len(ax.lines) == 2
+
+
+def test_robustness_plots_percent_with_a_tick_at_every_level():
+    acc = np.array([[0.9, 0.8, 0.5], [0.92, 0.82, 0.55]])  # two seeds, three levels
+    fig = cnnplots.plot_robustness([0, 1, 2], {"net": acc}, xlabel="largest shift (pixels)")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "largest shift (pixels)" and ax.get_ylabel() == "test accuracy (%)"
+    assert list(ax.get_xticks()) == [0, 1, 2]
+    assert list(ax.lines[0].get_ydata()) == pytest.approx([91.0, 81.0, 52.5])  # mean over the seeds
+    with pytest.raises(ValueError, match="shape"):
+        cnnplots.plot_robustness([0, 1], {"net": acc}, xlabel="level")
+
+
+def test_confusion_plot_writes_every_nonzero_count():
+    matrix = torch.tensor([[5, 0, 1], [0, 7, 0], [2, 0, 9]])
+    ax = cnnplots.plot_confusion(matrix).axes[0]
+    assert ax.get_xlabel() == "predicted digit" and ax.get_ylabel() == "true digit"
+    assert sorted(t.get_text() for t in ax.texts) == sorted(["5", "7", "9", "1", "2"])
+
+
+def test_misclassified_gallery_titles_true_and_predicted():
+    fig = cnnplots.plot_misclassified(torch.zeros(3, 1, 28, 28), torch.tensor([4, 9, 5]), torch.tensor([9, 4, 3]),
+                                      n_cols=2)
+    assert [ax.get_title() for ax in fig.axes if ax.get_title()] == ["4 -> 9", "9 -> 4", "5 -> 3"]
+    with pytest.raises(ValueError, match="equally long"):
+        cnnplots.plot_misclassified(torch.zeros(2, 1, 28, 28), torch.tensor([1]), torch.tensor([1]))
