@@ -140,9 +140,11 @@ def main() -> int:
     (ipython_dir / "profile_default" / "startup").mkdir(parents=True)
     (ipython_dir / "profile_default" / "startup" / "00-cell-timer.py").write_text(CELL_TIMER)
     cell_log = work / "cells.jsonl"
-    # PYTHONPATH puts the clone's package ahead of the editable install of the working tree.
+    # PYTHONPATH puts the clone's package ahead of the editable install of the working tree;
+    # PATH finds the jupyter-book of this interpreter's venv even when the venv is not activated.
     env = {**os.environ, "IPYTHONDIR": str(ipython_dir), "DLBOOK_CELL_LOG": str(cell_log),
-           "PYTHONPATH": str(copy / "code")}
+           "PYTHONPATH": str(copy / "code"),
+           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
 
     seconds = {"cold": run_build(copy, env, work / "cold.log")}
     seconds["warm"] = run_build(copy, env, work / "warm.log")
