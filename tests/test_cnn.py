@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from dlbook.cnn import Recipe, build_cnn, train_cnn
@@ -62,10 +63,24 @@ def test_train_cnn_learns_a_toy_task_and_is_repeatable():
     assert again.train_loss == history.train_loss
 
 
-def test_train_cnn_rejects_bad_recipe():
+@pytest.mark.parametrize("recipe", [Recipe(n_epochs=0), Recipe(label_smoothing=1.0), Recipe(label_smoothing=-0.1)])
+def test_train_cnn_rejects_bad_recipe(recipe):
     x, y = _toy_data(16)
     with pytest.raises(ValueError, match="recipe"):
-        train_cnn(x, y, Recipe(n_epochs=0), seed=0)
+        train_cnn(x, y, recipe, seed=0)
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+def test_train_cnn_minimizes_label_smoothed_cross_entropy(smoothing):
+    from dlbook.runtime import seed_everything
+
+    x, y = _toy_data(64)
+    recipe = Recipe(n_epochs=1, batch_size=len(x), label_smoothing=smoothing)
+    _, history = train_cnn(x, y, recipe, seed=0, channels=(2,))
+    seed_everything(0)  # the same initial weights as train_cnn's; one full batch, so its loss is the initial one
+    with torch.no_grad():
+        expected = F.cross_entropy(build_cnn((2,), image_size=x.shape[-1]).train()(x), y, label_smoothing=smoothing)
+    assert history.train_loss[0] == pytest.approx(expected.item(), rel=1e-5)
 
 
 def test_trained_cnn_stores_and_reloads_the_same_network(private_store):
@@ -80,6 +95,8 @@ def test_trained_cnn_stores_and_reloads_the_same_network(private_store):
     second, again = cnn_module.trained_cnn(data, recipe, seed=0, channels=(2,))
     assert again.train_loss == history.train_loss
     assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), second.state_dict().values()))
+    cnn_module.trained_cnn(data, Recipe(n_epochs=1, batch_size=16, label_smoothing=0.1), seed=0, channels=(2,))
+    assert len(list(private_store.glob("*.pt"))) == 2  # the smoothing is part of the stored name
 
 
 @pytest.mark.parametrize("downsample", ["maxpool", "stride"])

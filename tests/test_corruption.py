@@ -92,8 +92,21 @@ def test_accuracy_under_corruption_shape_and_values():
 
     x = torch.ones(20, 1, 4, 4)
     y = torch.ones(20, dtype=torch.long)
-    acc = accuracy_under_corruption([Brightness(), Brightness()], x, y, zero_pixels, [0.0, 0.25, 0.75])
-    assert acc.shape == (2, 3)
-    assert acc[:, 0].tolist() == [1.0, 1.0] and acc[:, 2].tolist() == [0.0, 0.0]
+    calls = []
+
+    def counted_zero_pixels(images, fraction, seed):
+        calls.append(fraction)
+        return zero_pixels(images, fraction, seed)
+
+    acc = accuracy_under_corruption({"a": [Brightness(), Brightness()], "b": [Brightness()]}, x, y,
+                                    counted_zero_pixels, [0.0, 0.25, 0.75])
+    assert set(acc) == {"a", "b"} and acc["a"].shape == (2, 3) and acc["b"].shape == (1, 3)
+    assert acc["a"][:, 0].tolist() == [1.0, 1.0] and acc["a"][:, 2].tolist() == [0.0, 0.0]
+    assert acc["b"].tolist() == acc["a"][:1].tolist()
+    assert calls == [0.0, 0.25, 0.75]  # each level corrupted once, shared by every model
     with pytest.raises(ValueError, match="at least one"):
-        accuracy_under_corruption([], x, y, zero_pixels, [0.0])
+        accuracy_under_corruption({}, x, y, zero_pixels, [0.0])
+    with pytest.raises(ValueError, match="at least one"):
+        accuracy_under_corruption({"a": []}, x, y, zero_pixels, [0.0])
+    with pytest.raises(ValueError, match="at least one"):
+        accuracy_under_corruption({"a": [Brightness()]}, x, y, zero_pixels, [])

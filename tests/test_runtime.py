@@ -18,6 +18,13 @@ def test_seed_everything_repeats_draws():
     assert torch.equal(torch.rand(5), first)
 
 
+def test_seed_everything_asks_cudnn_for_deterministic_algorithms(monkeypatch):
+    monkeypatch.setattr(torch.backends.cudnn, "deterministic", False)
+    monkeypatch.setattr(torch.backends.cudnn, "benchmark", True)
+    runtime.seed_everything(0)
+    assert torch.backends.cudnn.deterministic and not torch.backends.cudnn.benchmark
+
+
 @pytest.mark.parametrize("seed", [-1, 1.5, "0"])
 def test_seed_everything_rejects_bad_seeds(seed):
     with pytest.raises(ValueError, match="seed"):

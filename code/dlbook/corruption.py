@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -28,9 +28,9 @@ def zero_pixels(x: torch.Tensor, fraction: float, seed: int) -> torch.Tensor:
     n, _, h, w = x.shape
     n_drop = round(fraction * h * w)
     generator = torch.Generator().manual_seed(seed)
-    ranks = torch.rand(n, h * w, generator=generator).argsort(dim=1).argsort(dim=1)
-    keep = (ranks >= n_drop).reshape(n, 1, h, w).to(x.device)
-    return x * keep
+    dropped = torch.rand(n, h * w, generator=generator).argsort(dim=1)[:, :n_drop]
+    keep = torch.ones(n, h * w, dtype=torch.bool).scatter_(1, dropped, False)
+    return x * keep.reshape(n, 1, h, w).to(x.device)
 
 
 def shift_images(x: torch.Tensor, max_shift: int, seed: int) -> torch.Tensor:
@@ -58,23 +58,25 @@ def shift_images(x: torch.Tensor, max_shift: int, seed: int) -> torch.Tensor:
 
 
 def accuracy_under_corruption(
-    models: Sequence[nn.Module],
+    models: Mapping[str, Sequence[nn.Module]],
     x: torch.Tensor,
     y: torch.Tensor,
     corrupt: Callable[[torch.Tensor, float, int], torch.Tensor],
     levels: Sequence[float],
     seed: int = 0,
-) -> np.ndarray:
-    """Return the accuracy of every model at every corruption level, shape ``(len(models), len(levels))``.
+) -> dict[str, np.ndarray]:
+    """Return, for each named group of ``models``, the accuracy of every model at every corruption level.
 
-    ``corrupt(x, level, seed)`` (e.g. :func:`zero_pixels` or :func:`shift_images`) is applied once
-    per level with the same ``seed``, so every model sees exactly the same corrupted images.
+    Each group's result has shape ``(len(group), len(levels))``. ``corrupt(x, level, seed)`` (e.g.
+    :func:`zero_pixels` or :func:`shift_images`) is applied once per level with the same ``seed``,
+    and every model of every group sees exactly those corrupted images.
     """
-    if not models or not levels:
-        raise ValueError("need at least one model and one corruption level")
-    result = np.empty((len(models), len(levels)))
+    if not levels or not models or not all(models.values()):
+        raise ValueError("need at least one corruption level and at least one model in every group")
+    result = {name: np.empty((len(group), len(levels))) for name, group in models.items()}
     for j, level in enumerate(levels):
         corrupted = corrupt(x, level, seed)
-        for i, model in enumerate(models):
-            result[i, j] = float((predict(model, corrupted) == y).float().mean())
+        for name, group in models.items():
+            for i, model in enumerate(group):
+                result[name][i, j] = float((predict(model, corrupted) == y).float().mean())
     return result
