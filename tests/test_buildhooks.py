@@ -1,5 +1,8 @@
 """Tests for dlbook.buildhooks: the execution cache key follows code and requirements."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from dlbook import buildhooks
@@ -46,3 +49,10 @@ def test_hash_ignores_prose_and_bytecode(tmp_path):
     (tmp_path / "code" / "pkg" / "__pycache__").mkdir()
     (tmp_path / "code" / "pkg" / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\0")
     assert buildhooks.dependency_hash(tmp_path) == before
+
+
+def test_training_code_imports_without_sphinx():
+    # Sphinx is needed to build the book, not to train: the store imports this module for its hash.
+    code = "import sys; sys.modules['sphinx'] = None; import dlbook.store, dlbook.cnn, dlbook.experiments"
+    env = {**os.environ, "PYTHONPATH": str(buildhooks.REPO_ROOT / "code")}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=120)

@@ -6,9 +6,11 @@ import hashlib
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sphinx.application import Sphinx
-from sphinx.config import Config
+if TYPE_CHECKING:  # only for annotations: training code imports this module without needing Sphinx
+    from sphinx.application import Sphinx
+    from sphinx.config import Config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
