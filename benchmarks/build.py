@@ -71,6 +71,16 @@ def page_times(log_path: Path) -> dict[str, float]:
     return times
 
 
+def part_totals(times: dict[str, float]) -> dict[str, float]:
+    """Return the execution seconds summed per folder of ``book/`` (``part1``, ``part2``, ...)."""
+    totals: dict[str, float] = {}
+    for page, value in times.items():
+        parts = Path(page).parts
+        folder = parts[parts.index("book") + 1] if "book" in parts and parts[-2] != "book" else "front and back matter"
+        totals[folder] = totals.get(folder, 0.0) + value
+    return dict(sorted(totals.items()))
+
+
 def slowest_cells(cell_log: Path, copy: Path, n: int = 5) -> list[tuple[float, str, str]]:
     """Return the ``n`` slowest cells as ``(seconds, page, first line)``."""
     pages = {p: p.read_text() for p in (copy / "book").rglob("*.md")}
@@ -168,6 +178,7 @@ def main() -> int:
     for page, value in sorted(times.items(), key=lambda kv: -kv[1]):
         print(f"{value:8.1f} s  {Path(page).relative_to(copy) if page.startswith(str(copy)) else page}")
     print(f"{sum(times.values()):8.1f} s  in all")
+    print("  by part: " + ", ".join(f"{name} {value:.1f} s" for name, value in part_totals(times).items()))
 
     print("\nfive slowest cells")
     for value, page, first in slowest_cells(cell_log, copy):
@@ -191,6 +202,8 @@ def main() -> int:
         fig_differ = [k for k in figures_1 if figures_1[k] != figures_2.get(k)]
         missing = sorted(set(glued_2) ^ set(glued_1)) + sorted(set(figures_2) ^ set(figures_1))
         print(f"\nreproducibility: second cold build {seconds['second cold']:.1f} s")
+        print("  page execution by part: " + ", ".join(
+            f"{name} {value:.1f} s" for name, value in part_totals(page_times(work / "cold2.log")).items()))
         print(f"glued values compared: {len(compared)} (timings excluded: {len(glued_1) - len(compared)}); differing: {len(differ)}")
         print(f"figures compared: {len(figures_1)}; differing: {len(fig_differ)}; present in one build only: {len(missing)}")
         for key in differ[:20] + fig_differ[:20] + missing[:20]:
