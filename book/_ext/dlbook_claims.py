@@ -1,0 +1,192 @@
+"""The book's claims in the build: strict mode for the kernels, a box per page, and the claims page.
+
+- Kernels started by the build inherit ``DLBOOK_CLAIMS=strict`` (a false claim raises and fails
+  the build) and ``DLBOOK_PAGE=<docname>`` (so the error names the page).
+- After a notebook page is read, its claims are taken from the executed notebook that MyST-NB
+  wrote (every cell, hidden ones included) and a collapsed box "What this page checks" is
+  appended to the page.
+- The directive ``{claims-ledger}`` lists every claim of the book, grouped by page with links;
+  the role ``{claims-count}`` writes the number of ``claims`` (or ``pages`` with claims).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import asdict
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import Directive
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+
+from dlbook.claims import MODE_VARIABLE, PAGE_VARIABLE, Claim, claims_in_notebook, format_value
+
+BOX_TITLE = "What this page checks"
+_KERNELSPEC = re.compile(r"\A---\s*\n.*?^kernelspec:", re.S | re.M)
+
+
+class claims_ledger(nodes.General, nodes.Element):
+    """Placeholder for the list of every claim, filled in when the pages are written."""
+
+
+class claims_count(nodes.Inline, nodes.TextElement):
+    """Placeholder for the number of claims (or of pages with claims)."""
+
+
+class ClaimsLedgerDirective(Directive):
+    """``{claims-ledger}``: every claim of the book, grouped by page."""
+
+    def run(self) -> list[nodes.Node]:
+        env = self.state.document.settings.env
+        _consumers(env).add(env.docname)
+        return [claims_ledger()]
+
+
+def claims_count_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """``{claims-count}`claims``` or ``{claims-count}`pages```: a count filled in at write time."""
+    env = inliner.document.settings.env
+    what = text.strip()
+    if what not in ("claims", "pages"):
+        msg = inliner.reporter.error(f"claims-count takes 'claims' or 'pages', got {what!r}", line=lineno)
+        return [inliner.problematic(rawtext, rawtext, msg)], [msg]
+    _consumers(env).add(env.docname)
+    return [claims_count(rawtext, what=what)], []
+
+
+def _claims(env: BuildEnvironment) -> dict[str, list[dict]]:
+    if not hasattr(env, "dlbook_claims"):
+        env.dlbook_claims = {}
+    return env.dlbook_claims
+
+
+def _consumers(env: BuildEnvironment) -> set[str]:
+    if not hasattr(env, "dlbook_claim_consumers"):
+        env.dlbook_claim_consumers = set()
+    return env.dlbook_claim_consumers
+
+
+def _note_page(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Tell the kernel that is about to run which page it executes; remember notebook pages."""
+    os.environ[PAGE_VARIABLE] = docname
+    notebooks = app.env.temp_data.setdefault("dlbook_notebooks", set())
+    if _KERNELSPEC.match(source[0]):
+        notebooks.add(docname)
+
+
+def _collect(app: Sphinx, doctree: nodes.document) -> None:
+    """Read the page's claims from its executed notebook and append the box that lists them."""
+    env = app.env
+    docname = env.docname
+    _claims(env).pop(docname, None)
+    if docname not in env.temp_data.get("dlbook_notebooks", set()):
+        return
+    executed = Path(env.mystnb_config.output_folder, *f"{docname}.ipynb".split("/"))
+    if not executed.is_file():
+        return
+    found = claims_in_notebook(json.loads(executed.read_text(encoding="utf-8")))
+    if not found:
+        return
+    _claims(env)[docname] = [asdict(c) for c in found]
+    _last_section(doctree).append(_box(found))
+
+
+def _last_section(doctree: nodes.document) -> nodes.Element:
+    node: nodes.Element = doctree
+    while True:
+        sections = [child for child in node.children if isinstance(child, nodes.section)]
+        if not sections:
+            return node
+        node = sections[-1]
+
+
+def _claim_item(record: Claim) -> nodes.list_item:
+    mark = "\u2713" if record.holds else "\u2717"
+    item = nodes.list_item()
+    item += nodes.paragraph("", f"{mark} {record.statement}")
+    check = nodes.paragraph("", "", classes=["dlbook-claim-check"])
+    check += nodes.Text("checked: ")
+    check += nodes.literal("", record.condition)
+    if record.values:
+        check += nodes.Text(" with ")
+        for i, (name, value) in enumerate(record.values.items()):
+            if i:
+                check += nodes.Text(", ")
+            check += nodes.literal("", f"{name} = {format_value(value)}")
+    item += check
+    return item
+
+
+def _claim_list(records: list[Claim]) -> nodes.bullet_list:
+    listing = nodes.bullet_list(classes=["dlbook-claims"])
+    for record in records:
+        listing += _claim_item(record)
+    return listing
+
+
+def _box(records: list[Claim]) -> nodes.admonition:
+    box = nodes.admonition(classes=["dropdown", "dlbook-checks"])
+    box += nodes.title("", f"{BOX_TITLE} ({len(records)} claims)")
+    box += nodes.paragraph("", "Each sentence below is checked by the code of this page every time "
+                               "the book is built; the build fails if one does not hold.")
+    box += _claim_list(records)
+    return box
+
+
+def _resolve(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Fill in the claims page and the counts from the claims of every page."""
+    everything = {page: [Claim(**r) for r in records] for page, records in sorted(_claims(app.env).items())}
+    for node in doctree.findall(claims_count):
+        number = sum(map(len, everything.values())) if node["what"] == "claims" else len(everything)
+        node.replace_self(nodes.Text(f"{number:,}"))
+    for node in doctree.findall(claims_ledger):
+        content: list[nodes.Node] = []
+        for page, records in everything.items():
+            heading = nodes.paragraph(classes=["dlbook-ledger-page"])
+            link = nodes.reference("", "", internal=True,
+                                   refuri=app.builder.get_relative_uri(docname, page))
+            title = app.env.titles.get(page)
+            link += nodes.strong("", title.astext() if title else page)
+            heading += link
+            holding = sum(r.holds for r in records)
+            heading += nodes.Text(f": {len(records)} claims, {holding} hold")
+            content += [heading, _claim_list(records)]
+        node.replace_self(content)
+
+
+def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    _claims(env).pop(docname, None)
+    _consumers(env).discard(docname)
+
+
+def _merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
+    for docname in docnames:
+        if docname in _claims(other):
+            _claims(env)[docname] = _claims(other)[docname]
+        if docname in _consumers(other):
+            _consumers(env).add(docname)
+
+
+def _outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]) -> list[str]:
+    """When any page is read again, the pages that list or count claims are read again too."""
+    if added or changed or removed:
+        return sorted(_consumers(env) - added - changed)
+    return []
+
+
+def setup(app: Sphinx) -> dict:
+    """Register the directive, the role and the hooks; kernels inherit strict mode."""
+    os.environ[MODE_VARIABLE] = "strict"
+    app.add_node(claims_ledger)
+    app.add_node(claims_count)
+    app.add_directive("claims-ledger", ClaimsLedgerDirective)
+    app.add_role("claims-count", claims_count_role)
+    app.connect("source-read", _note_page)
+    app.connect("doctree-read", _collect)
+    app.connect("doctree-resolved", _resolve)
+    app.connect("env-purge-doc", _purge)
+    app.connect("env-merge-info", _merge)
+    app.connect("env-get-outdated", _outdated)
+    return {"version": "1", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,206 @@
+"""Claims: a sentence of the prose, the condition that makes it true, and the measured values that decide it.
+
+A page states an outcome in words ("the all-zero network predicts class 0 everywhere") and backs
+it with one call::
+
+    claim("The all-zero network predicts class 0 at every point of the plane.",
+          "highest_probability < 0.5", highest_probability=p_max)
+
+The condition is a Python expression over the named values, so the text that is shown (in the
+page's "What this page checks" box and on the book's claims page) is exactly what was evaluated.
+
+- During the book build (the build's Sphinx extension sets ``DLBOOK_CLAIMS=strict``) a false
+  claim raises :class:`ClaimError`, which fails the build with the page, the sentence and the values.
+- Anywhere else (Jupyter, Binder, a script) a false claim does not stop the notebook: it shows a
+  warning with the sentence and the values, and the next cell still runs.
+
+Every claim also emits a display output of the MIME type :data:`CLAIM_MIME` (plain text in
+Jupyter); the book's extension collects these from the executed notebooks and hides them.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import math
+import os
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from numbers import Integral, Real
+from typing import Any, ClassVar
+
+#: MIME type of the display output that carries a claim's record.
+CLAIM_MIME = "application/vnd.dlbook.claim+json"
+#: Environment variable that selects the mode: ``strict`` raises on a false claim, anything else warns.
+MODE_VARIABLE = "DLBOOK_CLAIMS"
+#: Environment variable that names the page being executed (set by the book build).
+PAGE_VARIABLE = "DLBOOK_PAGE"
+
+#: The only names a condition may call besides its values.
+_SAFE_BUILTINS = {"abs": abs, "all": all, "any": any, "len": len, "max": max, "min": min,
+                  "round": round, "sorted": sorted, "sum": sum, "set": set, "math": math}
+
+
+class ClaimError(AssertionError):
+    """A claim of the prose does not hold (raised during the book build)."""
+
+
+class ClaimWarning(UserWarning):
+    """A claim of the prose does not hold under the current settings (interactive use)."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One checked claim: the sentence, the condition, the values it was evaluated on and the verdict."""
+
+    statement: str
+    condition: str
+    values: dict[str, Any]
+    holds: bool
+    page: str = ""
+
+    def values_text(self) -> str:
+        """Return the values as ``name = value`` pairs, e.g. ``highest_probability = 0.4812``."""
+        return ", ".join(f"{name} = {format_value(value)}" for name, value in self.values.items())
+
+    def message(self) -> str:
+        """Return a one-line description: verdict, page, sentence, condition and values."""
+        verdict = "holds" if self.holds else "does NOT hold"
+        where = f" on page {self.page}" if self.page else ""
+        values = f" with {self.values_text()}" if self.values else ""
+        return f"Claim {verdict}{where}: {self.statement!r} - checked {self.condition}{values}"
+
+
+def format_value(value: Any) -> str:
+    """Format a measured value for people: 4 significant digits for floats, lists shortened."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, Integral):
+        return f"{int(value):,}"
+    if isinstance(value, Real):
+        return f"{float(value):.4g}"
+    if isinstance(value, (list, tuple)):
+        shown = ", ".join(format_value(v) for v in value[:8])
+        return f"[{shown}{', ...' if len(value) > 8 else ''}]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {format_value(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def _plain(value: Any, name: str) -> Any:
+    """Convert tensors and NumPy values to plain Python numbers and lists (JSON-ready)."""
+    if hasattr(value, "tolist") and callable(value.tolist):  # torch tensors, NumPy arrays and scalars
+        value = value.tolist()
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value
+    if isinstance(value, Integral):
+        return int(value)
+    if isinstance(value, Real):
+        return float(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, name) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v, name) for k, v in value.items()}
+    raise ValueError(f"value {name!r} must be a number, string, list, dict, array or tensor, got {type(value).__name__}")
+
+
+def strict_mode() -> bool:
+    """True when false claims must raise (the book build), False when they only warn."""
+    return os.environ.get(MODE_VARIABLE, "") == "strict"
+
+
+def claim(statement: str, condition: str, **values: Any) -> Claim:
+    """Check that ``condition`` holds for ``values``; fail the build or warn if it does not.
+
+    ``statement`` is the sentence as the prose states it. ``condition`` is a Python expression
+    over the keyword arguments (and ``abs``, ``min``, ``max``, ``all``, ``any``, ``len``,
+    ``round``, ``sorted``, ``sum``, ``set``, ``math``), e.g. ``"gap_pp > 2 * se_pp"``.
+    Tensors and NumPy values are converted to plain numbers first. Returns the :class:`Claim`.
+    """
+    if not isinstance(statement, str) or not statement.strip():
+        raise ValueError(f"statement must be a non-empty sentence, got {statement!r}")
+    if not isinstance(condition, str) or not condition.strip():
+        raise ValueError(f"condition must be a non-empty Python expression, got {condition!r}")
+    plain = {name: _plain(value, name) for name, value in values.items()}
+    try:
+        tree = ast.parse(condition.strip(), "<claim condition>", mode="eval")
+    except SyntaxError as error:
+        raise ValueError(f"condition {condition!r} is not a Python expression: {error.msg}") from None
+    names = [node for node in ast.walk(tree) if isinstance(node, ast.Name)]
+    bound = {node.id for node in names if isinstance(node.ctx, ast.Store)}  # comprehension variables
+    missing = sorted({node.id for node in names} - bound - set(plain) - set(_SAFE_BUILTINS))
+    if missing:
+        raise ValueError(f"condition {condition!r} uses {missing}, which are not among the values {sorted(plain)}")
+    outcome = eval(compile(tree, "<claim condition>", "eval"), {"__builtins__": _SAFE_BUILTINS, **plain})  # noqa: S307 - names checked above
+    if not isinstance(outcome, bool):
+        raise ValueError(f"condition {condition!r} must evaluate to True or False, got {outcome!r}")
+    record = Claim(statement.strip(), condition.strip(), plain, outcome, os.environ.get(PAGE_VARIABLE, ""))
+    _emit(record)
+    if not record.holds:
+        if strict_mode():
+            raise ClaimError(record.message())
+        _warn(record)
+    return record
+
+
+def _ipython_active() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    return get_ipython() is not None
+
+
+def _emit(record: Claim) -> None:
+    """Display the record (hidden by the book, plain text in Jupyter) where an IPython kernel runs."""
+    if not _ipython_active():
+        return
+    from IPython.display import display
+
+    mark = "\u2713" if record.holds else "\u2717"
+    display({CLAIM_MIME: asdict(record), "text/plain": f"{mark} {record.statement}"}, raw=True)
+
+
+def _warn(record: Claim) -> None:
+    """Show a false claim: a visible box in a notebook, a :class:`ClaimWarning` elsewhere."""
+    if not _ipython_active():
+        warnings.warn(record.message(), ClaimWarning, stacklevel=3)
+        return
+    from IPython.display import display
+
+    box = (
+        '<div style="border-left: 4px solid #c0392b; padding: 0.4em 0.8em; background: #fdecea; color: #000">'
+        f"<strong>This claim of the page does not hold with your settings:</strong> {html.escape(record.statement)}"
+        f"<br><code>{html.escape(record.condition)}</code>"
+        f"{' with ' + html.escape(record.values_text()) if record.values else ''}</div>"
+    )
+    display({"text/html": box, "text/plain": "WARNING: " + record.message()}, raw=True)
+
+
+class ClaimOutputRenderer:
+    """MyST-NB mime renderer plugin: a claim's record output renders as nothing on the page.
+
+    Registered as the ``myst_nb.mime_renderers`` entry point ``dlbook-claims`` (see
+    pyproject.toml). The book's extension reads the records from the executed notebook instead.
+    """
+
+    mime_priority_overrides: ClassVar[Sequence[tuple[str, str, int | None]]] = (("*", CLAIM_MIME, 1),)
+
+    @staticmethod
+    def handle_mime(renderer: Any, data: Any, inline: bool) -> list | None:
+        """Return no nodes for a claim record; leave every other MIME type to MyST-NB."""
+        return [] if data.mime_type == CLAIM_MIME else None
+
+
+def claims_in_notebook(notebook: Mapping[str, Any]) -> list[Claim]:
+    """Return the claims recorded in an executed notebook's outputs, in cell order (last of a repeated sentence wins)."""
+    found: dict[str, Claim] = {}
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            data = output.get("data", {})
+            if CLAIM_MIME in data:
+                record = Claim(**data[CLAIM_MIME])
+                found.pop(record.statement, None)
+                found[record.statement] = record
+    return list(found.values())

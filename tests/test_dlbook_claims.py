@@ -1,0 +1,125 @@
+"""Tests for the claims extension (book/_ext/dlbook_claims.py) on small throw-away books.
+
+Each test builds a two-page Jupyter Book with the extension, so it takes some seconds.
+"""
+
+import html
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+EXT_DIR = Path(__file__).resolve().parents[1] / "book" / "_ext"
+JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
+
+FRONT_MATTER = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+"""
+
+
+def _page(title: str, body: str) -> str:
+    return FRONT_MATTER + f"\n# {title}\n\nSome prose.\n\n" + textwrap.dedent(body)
+
+
+def _text(path: Path) -> str:
+    """The page's text with tags removed and white space collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", path.read_text())).split())
+
+
+def _build(root: Path, pages: dict[str, str]) -> subprocess.CompletedProcess:
+    (root / "_config.yml").write_text(textwrap.dedent(f"""\
+        title: Claims test book
+        only_build_toc_files: true
+        execute:
+          execute_notebooks: force
+          raise_on_error: true
+          allow_errors: false
+          timeout: 120
+        sphinx:
+          local_extensions:
+            dlbook_claims: {EXT_DIR}
+        """))
+    chapters = "".join(f"  - file: {name}\n" for name in pages if name != "intro")
+    (root / "_toc.yml").write_text(f"format: jb-book\nroot: intro\nchapters:\n{chapters}")
+    for name, text in pages.items():
+        (root / f"{name}.md").write_text(text)
+    return subprocess.run([str(JUPYTER_BOOK), "build", str(root), "-W", "--keep-going"],
+                          capture_output=True, text=True, timeout=300)
+
+
+CELL_TWO_CLAIMS = """
+```{code-cell} ipython3
+:tags: [remove-cell]
+from dlbook.claims import claim
+claim("Two is more than one.", "a > b", a=2, b=1)
+claim("The mean is below one half.", "mean < 0.5", mean=0.25)
+```
+"""
+
+CELL_ONE_CLAIM = """
+```{code-cell} ipython3
+from dlbook.claims import claim
+_ = claim("The list has three items.", "len(items) == 3", items=[1, 2, 3])
+print("visible output")
+```
+"""
+
+INTRO = """# Intro
+
+This build checks {claims-count}`claims` claims on {claims-count}`pages` pages.
+"""
+
+LEDGER = """# Claims checked by this build
+
+```{claims-ledger}
+```
+"""
+
+
+def test_claims_are_listed_per_page_and_on_the_ledger(tmp_path):
+    result = _build(tmp_path, {"intro": INTRO, "a": _page("Page A", CELL_TWO_CLAIMS),
+                               "b": _page("Page B", CELL_ONE_CLAIM), "ledger": LEDGER})
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    site = tmp_path / "_build" / "html"
+    page_a = _text(site / "a.html")
+    assert "What this page checks (2 claims)" in page_a
+    assert "✓ Two is more than one." in page_a and "checked: mean < 0.5 with mean = 0.25" in page_a
+    page_b = _text(site / "b.html")
+    assert "What this page checks (1 claims)" in page_b and "visible output" in page_b
+    assert "application/vnd.dlbook.claim" not in (site / "b.html").read_text()  # the record output renders as nothing
+    ledger = (site / "ledger.html").read_text()
+    assert ledger.count('class="dlbook-claims"') == 2
+    assert re.search(r'href="a.html"[^>]*>\s*<strong>Page A</strong>', ledger)
+    assert re.search(r'href="b.html"[^>]*>\s*<strong>Page B</strong>', ledger)
+    assert "The list has three items." in _text(site / "ledger.html")
+    assert "Page A : 2 claims, 2 hold" in _text(site / "ledger.html")
+    assert "This build checks 3 claims on 2 pages." in _text(site / "intro.html")
+
+
+def test_a_false_claim_fails_the_build_naming_page_sentence_and_values(tmp_path):
+    false_claim = """
+    ```{code-cell} ipython3
+    from dlbook.claims import claim
+    claim("The loss ends below ln 2.", "loss < 0.6931", loss=0.75)
+    ```
+    """
+    result = _build(tmp_path, {"intro": INTRO, "bad": _page("Bad page", false_claim), "ledger": LEDGER})
+    assert result.returncode != 0
+    log = result.stdout + result.stderr
+    assert "ClaimError" in log
+    assert "on page bad" in log and "The loss ends below ln 2." in log and "loss = 0.75" in log
+
+
+def test_count_role_rejects_anything_but_claims_or_pages(tmp_path):
+    result = _build(tmp_path, {"intro": "# Intro\n\n{claims-count}`seconds`\n", "ledger": LEDGER})
+    assert result.returncode != 0
+    assert "claims-count takes 'claims' or 'pages'" in result.stdout + result.stderr
