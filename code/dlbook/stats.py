@@ -1,0 +1,133 @@
+"""Uncertainty of accuracies: spread over seeds, test-set intervals, and paired comparisons of two models.
+
+Two kinds of noise are kept apart. Training several seeds and scoring each on the same test set
+measures how much *training* varies (:func:`mean_std`); averaging seeds does not make the test set
+larger, so the precision of a test accuracy is a binomial interval over the test images
+(:func:`wilson_interval`). Two models scored on the same images are compared image by image
+(:func:`paired_comparison`: the difference with its interval and McNemar's exact test).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import torch
+
+
+def _z(level: float) -> float:
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must lie in (0, 1), got {level}")
+    return NormalDist().inv_cdf(0.5 + level / 2)
+
+
+def mean_std(values: Sequence[float]) -> tuple[float, float]:
+    """Return the mean and the sample standard deviation (n - 1 in the denominator) of ``values``."""
+    if len(values) < 2:
+        raise ValueError(f"need at least two values for a sample standard deviation, got {len(values)}")
+    t = torch.tensor([float(v) for v in values], dtype=torch.float64)
+    return float(t.mean()), float(t.std(correction=1))
+
+
+def standard_error(accuracy: float, n: int) -> float:
+    """Return the binomial standard error sqrt(p (1 - p) / n) of an accuracy measured on ``n`` images."""
+    if not 0.0 <= accuracy <= 1.0 or n < 1:
+        raise ValueError(f"expected 0 <= accuracy <= 1 and n >= 1, got {accuracy}, {n}")
+    return math.sqrt(accuracy * (1.0 - accuracy) / n)
+
+
+def wilson_interval(accuracy: float, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Return the Wilson score interval of an accuracy measured on ``n`` independent test images."""
+    if not 0.0 <= accuracy <= 1.0 or n < 1:
+        raise ValueError(f"expected 0 <= accuracy <= 1 and n >= 1, got {accuracy}, {n}")
+    z = _z(level)
+    denominator = 1.0 + z * z / n
+    centre = (accuracy + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(accuracy * (1.0 - accuracy) / n + z * z / (4 * n * n)) / denominator
+    return centre - half, centre + half
+
+
+@dataclass(frozen=True)
+class AccuracySummary:
+    """Test accuracy over seeds: mean and spread over seeds, and the test-set interval of the mean."""
+
+    mean: float
+    std: float
+    n_seeds: int
+    n_test: int
+    low: float
+    high: float
+
+    @property
+    def half_width(self) -> float:
+        """Half the width of the test-set interval (about 1.96 standard errors at 95%)."""
+        return (self.high - self.low) / 2
+
+
+def summarize_accuracies(accuracies: Sequence[float], n_test: int, level: float = 0.95) -> AccuracySummary:
+    """Summarize per-seed test accuracies measured on the same ``n_test`` images.
+
+    The interval is the Wilson interval of the mean accuracy on ``n_test`` images: the seeds share
+    the test set, so they do not make the interval narrower.
+    """
+    mean, std = mean_std(accuracies)
+    low, high = wilson_interval(mean, n_test, level)
+    return AccuracySummary(mean, std, len(accuracies), n_test, low, high)
+
+
+@dataclass(frozen=True)
+class PairedComparison:
+    """Models A and B scored on the same images: who is right where, and how sure the difference is."""
+
+    n: int
+    only_a_right: int
+    only_b_right: int
+    difference: float
+    low: float
+    high: float
+    p_value: float
+
+
+def _as_bool(correct: torch.Tensor | Sequence[bool], name: str) -> torch.Tensor:
+    t = torch.as_tensor(correct)
+    if t.ndim != 1 or t.numel() == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D sequence of per-image correctness, got shape {tuple(t.shape)}")
+    return t.bool()
+
+
+def mcnemar_p_value(only_a_right: int, only_b_right: int) -> float:
+    """Return McNemar's exact two-sided p-value for the discordant counts (a binomial test at 1/2)."""
+    if only_a_right < 0 or only_b_right < 0:
+        raise ValueError(f"counts must be non-negative, got {only_a_right}, {only_b_right}")
+    n = only_a_right + only_b_right
+    if n == 0:
+        return 1.0
+    k = min(only_a_right, only_b_right)
+    log_terms = [math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) - n * math.log(2)
+                 for i in range(k + 1)]
+    peak = max(log_terms)
+    tail = math.exp(peak) * sum(math.exp(t - peak) for t in log_terms)
+    return min(1.0, 2.0 * tail)
+
+
+def paired_comparison(correct_a: torch.Tensor | Sequence[bool], correct_b: torch.Tensor | Sequence[bool],
+                      level: float = 0.95) -> PairedComparison:
+    """Compare two models on the same images: accuracy(A) - accuracy(B), its interval and McNemar's p.
+
+    The interval is the normal approximation for a paired difference of proportions; it uses only
+    the images on which the two models disagree, which is why a paired comparison is much more
+    precise than two separate intervals.
+    """
+    a, b = _as_bool(correct_a, "correct_a"), _as_bool(correct_b, "correct_b")
+    if a.shape != b.shape:
+        raise ValueError(f"correct_a and correct_b must score the same images, got {tuple(a.shape)} and {tuple(b.shape)}")
+    n = a.numel()
+    only_a = int((a & ~b).sum())
+    only_b = int((~a & b).sum())
+    difference = (only_a - only_b) / n
+    variance = max((only_a + only_b) / n - difference * difference, 0.0) / n
+    half = _z(level) * math.sqrt(variance)
+    return PairedComparison(n, only_a, only_b, difference, difference - half, difference + half,
+                            mcnemar_p_value(only_a, only_b))
