@@ -26,19 +26,28 @@ def module_path(module: str, root: Path = REPO_ROOT) -> Path:
     return path
 
 
-def _is_module(module: str, root: Path) -> bool:
-    try:
-        module_path(module, root)
-    except ValueError:
-        return False
-    return True
+def modules_named(name: str, root: Path = REPO_ROOT) -> frozenset[str]:
+    """Return the ``dlbook`` modules that importing the dotted ``name`` runs (none if it is not in ``dlbook``).
+
+    ``"dlbook.train.History"`` gives ``{"dlbook", "dlbook.train"}``: the package's ``__init__`` runs too.
+    """
+    parts = name.split(".")
+    if parts[0] != PACKAGE:
+        return frozenset()
+    found = set()
+    for module in (PACKAGE, ".".join(parts[:2])):
+        try:
+            module_path(module, root)
+        except ValueError:
+            continue
+        found.add(module)
+    return frozenset(found)
 
 
 def imported_modules(source: str, root: Path = REPO_ROOT) -> frozenset[str]:
     """Return the ``dlbook`` modules that Python ``source`` imports anywhere (also inside functions).
 
-    ``from dlbook import x`` counts as importing the package and, if ``x`` is a module, ``dlbook.x``;
-    importing ``dlbook.x`` also runs the package's ``__init__``, so ``"dlbook"`` is included too.
+    ``from dlbook import x`` counts as importing the package and, if ``x`` is a module, ``dlbook.x``.
     """
     found: set[str] = set()
     for node in ast.walk(ast.parse(source)):
@@ -52,8 +61,7 @@ def imported_modules(source: str, root: Path = REPO_ROOT) -> frozenset[str]:
         else:
             continue
         for name in names:
-            if name == PACKAGE or name.startswith(PACKAGE + "."):
-                found.update(m for m in (PACKAGE, ".".join(name.split(".")[:2])) if _is_module(m, root))
+            found |= modules_named(name, root)
     return frozenset(found)
 
 
