@@ -44,13 +44,32 @@ def modules_named(name: str, root: Path = REPO_ROOT) -> frozenset[str]:
     return frozenset(found)
 
 
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Return every node of ``tree`` except those in the body of an ``if TYPE_CHECKING:`` block."""
+    nodes, todo = [], [tree]
+    while todo:
+        node = todo.pop()
+        nodes.append(node)
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            todo.extend(node.orelse)
+        else:
+            todo.extend(ast.iter_child_nodes(node))
+    return nodes
+
+
 def imported_modules(source: str, root: Path = REPO_ROOT) -> frozenset[str]:
     """Return the ``dlbook`` modules that Python ``source`` imports anywhere (also inside functions).
 
     ``from dlbook import x`` counts as importing the package and, if ``x`` is a module, ``dlbook.x``.
+    Imports under ``if TYPE_CHECKING:`` are for annotations only, never run, and are left out.
     """
     found: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
+    for node in _runtime_nodes(ast.parse(source)):
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
