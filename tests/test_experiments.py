@@ -72,7 +72,7 @@ def test_mean_std_uses_the_sample_standard_deviation():
     mean, std = experiments.mean_std([0.97, 0.98, 0.99])
     assert mean == pytest.approx(0.98)
     assert std == pytest.approx(0.01)
-    assert experiments.mean_std([1, 1])[1] == 0.0
+    assert experiments.mean_std([1, 1])[1] == 0.0  # equal values: the mean is exact, every deviation 0
     assert not math.isnan(std)
     with pytest.raises(ValueError):
         experiments.mean_std([0.9])
