@@ -123,3 +123,19 @@ def test_count_role_rejects_anything_but_claims_or_pages(tmp_path):
     result = _build(tmp_path, {"intro": "# Intro\n\n{claims-count}`seconds`\n", "ledger": LEDGER})
     assert result.returncode != 0
     assert "claims-count takes 'claims' or 'pages'" in result.stdout + result.stderr
+
+
+def test_no_page_uses_a_bare_assert():
+    """Every check in a page is a claim (dlbook.claims.claim), so it is listed and explained."""
+    book = Path(__file__).resolve().parents[1] / "book"
+    offenders = []
+    for page in sorted(book.rglob("*.md")):
+        in_cell = False
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
+            if line.startswith("```{code-cell}"):
+                in_cell = True
+            elif line.startswith("```"):
+                in_cell = False
+            elif in_cell and re.match(r"\s*assert\b", line):
+                offenders.append(f"{page.relative_to(book)}:{number}: {line.strip()[:60]}")
+    assert not offenders, "bare asserts in pages (use dlbook.claims.claim):\n" + "\n".join(offenders)

@@ -340,3 +340,103 @@ def test_output_figures_are_opaque(site):
             if (corners < 0.99).any():
                 transparent.append(png.name)
     assert not transparent, f"figures with a transparent background (use dlbook.plots.use_book_style()): {transparent}"
+
+
+def test_claims_page_lists_every_claim_of_every_page(site):
+    """Each chapter ends with its claims box, and the claims page lists exactly those claims, by page."""
+    boxes = {}
+    for rel in book_pages(site):
+        match = re.search(r"What this page checks \((\d+) claims\)", (site / rel).read_text(encoding="utf-8"))
+        if match:
+            boxes[rel] = int(match.group(1))
+    chapters = [rel for rel in book_pages(site) if rel.startswith(("part1/", "part2/", "part3/"))]
+    assert chapters and not set(chapters) - set(boxes), f"chapters without a claims box: {set(chapters) - set(boxes)}"
+    ledger = (site / "claims.html").read_text(encoding="utf-8")
+    listed = re.findall(r'href="([^"#]+)"[^>]*>\s*<strong>[^<]*</strong>\s*</a>\s*: (\d+) claims, (\d+) hold', ledger)
+    assert {href: int(n) for href, n, _ in listed} == boxes
+    assert all(n == held for _, n, held in listed)
+    total = sum(boxes.values())
+    text = " ".join(re.sub(r"<[^>]+>", " ", ledger).split())
+    assert f"This build checked {total:,} claims on {len(boxes)} pages." in text
+
+
+# Runs in a page after load: what a reader would trip over at the current window width.
+LAYOUT_JS = """
+async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+  const visible = el => !!el.offsetParent;
+  const text = el => (el.textContent || '').replace(/\\s+/g, ' ').trim();
+  const column = document.querySelector('article.bd-article') || document.body;
+  const overflowing = el => el.scrollWidth > el.clientWidth + 1;
+  const scrolls = el => { for (; el && el !== column; el = el.parentElement) {
+      const o = getComputedStyle(el).overflowX; if (o === 'auto' || o === 'scroll') return true; } return false; };
+  const named = el => !!(el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.getAttribute('title')
+      || (el.id && document.querySelector(`label[for="${el.id}"]`)) || el.closest('label')
+      || (el.tagName === 'BUTTON' && text(el)) || el.type === 'hidden');
+  return {
+    column: column.clientWidth,
+    titlesInBody: Array.from(document.querySelectorAll('.admonition')).map(a => {
+        const p = a.querySelector(':scope > p:not(.admonition-title)'); return p ? text(p).slice(0, 60) : ''; })
+      .filter(t => /^(What the original answer got wrong|The question|Try it|What this page checks)/.test(t)),
+    wideMath: Array.from(document.querySelectorAll('mjx-container[display="true"]')).filter(visible)
+      .filter(m => m.getBoundingClientRect().width > column.clientWidth + 1 || overflowing(m.parentElement))
+      .map(m => ({tex: text(m.parentElement).slice(0, 50), scrolls: scrolls(m.parentElement),
+                  width: Math.round(m.getBoundingClientRect().width)})),
+    badAlt: Array.from(document.querySelectorAll('article img')).map(i => i.getAttribute('alt') || '')
+      .filter(a => /(\\.(png|jpe?g|svg|gif)$)|_images\\//i.test(a.trim())),
+    smallFigures: Array.from(document.querySelectorAll('article .cell_output img')).filter(visible)
+      .filter(i => i.naturalWidth > 0 && i.clientWidth < 0.7 * i.naturalWidth)
+      .map(i => `${(i.getAttribute('alt') || i.src).slice(0, 40)}: ${i.clientWidth}/${i.naturalWidth} px`),
+    wideCode: Array.from(document.querySelectorAll('article .cell_input pre')).filter(visible).filter(overflowing)
+      .map(p => (p.textContent.split('\\n').reduce((a, b) => a.length >= b.length ? a : b, '')).slice(0, 60)),
+    unnamedControls: Array.from(document.querySelectorAll('article input, article select, article textarea, article button'))
+      .filter(el => !named(el)).map(el => el.outerHTML.slice(0, 80)),
+    emptyHeaders: Array.from(document.querySelectorAll('article th')).filter(th => !text(th)).length,
+    wideAnimations: Array.from(document.querySelectorAll('div.animation')).filter(visible)
+      .filter(a => a.getBoundingClientRect().right > column.getBoundingClientRect().right + 1).length,
+  };
+}
+"""
+
+
+@pytest.fixture(scope="session")
+def layout(site, browser):
+    """``layout(page, width)``: what LAYOUT_JS reports for the page at that window width (each visited once)."""
+    cache: dict[tuple[str, int], dict] = {}
+
+    def measure(rel: str, width: int) -> dict:
+        if (rel, width) not in cache:
+            tab, _, _ = _open(browser, (site / rel).as_uri())
+            try:
+                tab.set_viewport_size({"width": width, "height": 900})
+                tab.wait_for_timeout(50)
+                cache[(rel, width)] = tab.evaluate(LAYOUT_JS)
+            finally:
+                tab.close()
+        return cache[(rel, width)]
+
+    return measure
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_reader_layout_at_1280px(page, layout):
+    """Titles in their place, equations and code inside the column, figures at legible size, named controls."""
+    _needs_site(page)
+    report = layout(page, 1280)
+    assert not report["titlesInBody"], f"{page}: admonition titles merged into the body: {report['titlesInBody']}"
+    assert not report["wideMath"], f"{page}: display equations wider than the column: {report['wideMath']}"
+    assert not report["badAlt"], f"{page}: images whose alt text is a file name: {report['badAlt']}"
+    assert not report["smallFigures"], f"{page}: figures shown below 70% of their width: {report['smallFigures']}"
+    assert not report["wideCode"], f"{page}: code lines wider than the column: {report['wideCode']}"
+    assert not report["unnamedControls"], f"{page}: controls without an accessible name: {report['unnamedControls']}"
+    assert report["emptyHeaders"] == 0, f"{page}: {report['emptyHeaders']} empty table header cells"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_reader_layout_on_a_phone(page, layout):
+    """At 390 px, an equation wider than the column scrolls visibly, and animation players fit."""
+    _needs_site(page)
+    report = layout(page, 390)
+    stuck = [m for m in report["wideMath"] if not m["scrolls"]]
+    assert not stuck, f"{page}: wide equations that neither fit nor scroll at 390 px: {stuck}"
+    assert report["wideAnimations"] == 0, f"{page}: animation players wider than the column at 390 px"

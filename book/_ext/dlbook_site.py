@@ -5,8 +5,8 @@
 - pydata-sphinx-theme writes ``data-mode=""`` for a first-time visitor and then logs
   "Got invalid theme mode" to the console: default to ``auto`` (follow the system setting).
 - matplotlib's ``to_jshtml`` player links Font Awesome 4 from a CDN (the site must work offline;
-  the theme already ships Font Awesome) and its frame ``<img>`` has no alt text: drop the link,
-  add an alt text.
+  the theme already ships Font Awesome), its frame ``<img>`` has no alt text and its slider no
+  accessible name: drop the link, add the alt text and a label.
 
 The executed notebooks are untouched: everything here happens when pages are written.
 """
@@ -20,7 +20,9 @@ from sphinx.config import Config
 
 _CDN_FONT_AWESOME = re.compile(r'<link[^>]+href="https?://[^"]*font-awesome[^"]*"[^>]*>\s*')
 _ANIM_IMG = re.compile(r'<img id="_anim_img')
+_ANIM_SLIDER = re.compile(r'<input id="_anim_slider')
 ANIMATION_ALT = "Animation frame; the controls below step through or play the frames"
+SLIDER_LABEL = "Frame of the animation"
 
 
 def _theme_defaults(app: Sphinx, config: Config) -> None:
@@ -45,6 +47,7 @@ def _fix_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
     if body and "_anim_img" in body:
         body = _CDN_FONT_AWESOME.sub("", body)
         body = _ANIM_IMG.sub(f'<img alt="{ANIMATION_ALT}" id="_anim_img', body)
+        body = _ANIM_SLIDER.sub(f'<input aria-label="{SLIDER_LABEL}" id="_anim_slider', body)
         context["body"] = body
 
 
