@@ -8,10 +8,10 @@ import pytest
 import torch
 
 from dlbook import depthwidth, plots
-from dlbook.experiments import MlpRecipe
+from dlbook.experiments import Recipe
 from dlbook.preprocess import MnistSplits
 
-BASE = MlpRecipe(hidden_sizes=(1,), n_epochs=2, batch_size=32, lr=0.05)
+BASE = Recipe(hidden_sizes=(1,), n_epochs=2, batch_size=32, lr=0.05)
 
 
 def _tiny_splits() -> MnistSplits:
@@ -53,6 +53,6 @@ def test_study_rejects_one_seed_and_unequal_widths():
     with pytest.raises(ValueError, match="two seeds"):
         depthwidth.run_study([BASE], data, seeds=[0])
     with pytest.raises(ValueError, match="equal widths"):
-        depthwidth.run_study([MlpRecipe(hidden_sizes=(4, 2), n_epochs=1)], data, seeds=[0, 1])
+        depthwidth.run_study([Recipe(hidden_sizes=(4, 2), n_epochs=1, batch_size=32, lr=0.05)], data, seeds=[0, 1])
     with pytest.raises(ValueError):
         plots.plot_accuracy_vs_params([])

@@ -8,9 +8,9 @@ from dlbook.fingerprint import REPO_ROOT, imported_modules
 LAYERS = {
     "foundations": {"fingerprint", "runtime", "tables", "claims"},
     "data": {"mnist", "preprocess", "toydata", "corruption"},
-    "models": {"models", "initialization", "logic_nets", "convarith", "pooling", "probes"},
+    "models": {"models", "cnn", "initialization", "logic_nets", "convarith", "pooling", "probes"},
     "training and evaluation": {"train", "playground"},
-    "experiments and store": {"store", "experiments", "cnn", "depthwidth"},
+    "experiments and store": {"store", "experiments", "depthwidth"},
     "metrics": {"metrics", "stats"},
     "plots": {"plots", "toyplots", "cnnplots"},
     "build": {"buildhooks"},

@@ -6,8 +6,9 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dlbook.experiments import MlpRecipe, mean_std, score_on_test, train_seeds
+from dlbook.experiments import Recipe, mean_std, score_on_test, train_seeds
 from dlbook.preprocess import MnistSplits
+
 
 @dataclass(frozen=True)
 class StudyPoint:
@@ -21,14 +22,14 @@ class StudyPoint:
     val_acc_mean: float
 
 
-def grid_recipes(depths: Sequence[int], widths: Sequence[int], base: MlpRecipe) -> list[MlpRecipe]:
+def grid_recipes(depths: Sequence[int], widths: Sequence[int], base: Recipe) -> list[Recipe]:
     """Return ``base`` with ``hidden_sizes = (width,) * depth`` for every depth and width, depth-major."""
     if not depths or not widths or min(depths) < 1 or min(widths) < 1:
         raise ValueError(f"depths and widths must be non-empty lists of positive ints, got {depths} and {widths}")
     return [dataclasses.replace(base, hidden_sizes=(int(w),) * int(d)) for d in depths for w in widths]
 
 
-def run_study(recipes: Sequence[MlpRecipe], data: MnistSplits, seeds: Sequence[int]) -> list[StudyPoint]:
+def run_study(recipes: Sequence[Recipe], data: MnistSplits, seeds: Sequence[int]) -> list[StudyPoint]:
     """Train every recipe with every seed; return one :class:`StudyPoint` per recipe (mean and sample std over seeds)."""
     if len(seeds) < 2:
         raise ValueError(f"need at least two seeds for error bars, got {list(seeds)}")
