@@ -109,6 +109,20 @@ def test_hook_leaves_pages_without_kernelspec_alone():
     assert source == ["# Prose\n\n```python\nfrom dlbook.cnn import x\n```\n"] and app.env.dependencies == []
 
 
+def test_cache_keeps_a_few_versions_per_page(tmp_path):
+    from types import SimpleNamespace
+
+    from jupyter_cache import get_cache
+
+    config = SimpleNamespace(execution_mode="cache", execution_cache_path=str(tmp_path / "cache"))
+    env = SimpleNamespace(mystnb_config=config, found_docs={"intro", "part1/a", "part1/b"})
+    buildhooks._limit_cache_size(FakeApp(), env, [])
+    assert get_cache(tmp_path / "cache").get_cache_limit() == 3 * buildhooks.VERSIONS_PER_PAGE
+    config.execution_mode, config.execution_cache_path = "force", str(tmp_path / "other")
+    buildhooks._limit_cache_size(FakeApp(), env, [])
+    assert not (tmp_path / "other").exists()
+
+
 def test_every_executed_page_of_the_book_gets_a_key():
     pages = [p for p in (REPO_ROOT / "book").rglob("*.md") if buildhooks.has_kernelspec(p.read_text())]
     assert pages

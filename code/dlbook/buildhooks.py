@@ -13,9 +13,13 @@ from dlbook.fingerprint import EXTERNAL_INPUTS, REPO_ROOT, closure, fingerprint,
 
 if TYPE_CHECKING:  # only for annotations: the book's modules import without Sphinx
     from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
 
 #: The kernelspec entry that carries a page's dependency fingerprint into the execution cache key.
 KEY = "dlbook_dependencies"
+
+#: The execution cache keeps about this many versions of each page (the most recently used ones).
+VERSIONS_PER_PAGE = 3
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n", re.S)
 _CODE_CELL = re.compile(r"^(`{3,}|~{3,})\{code-cell\}[^\n]*\n(.*?)^\1[ \t]*$", re.M | re.S)
@@ -91,8 +95,22 @@ def _key_page_on_its_dependencies(app: Sphinx, docname: str, source: list[str]) 
         app.env.note_dependency(str(path))
 
 
+def _limit_cache_size(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Let the execution cache keep :data:`VERSIONS_PER_PAGE` records per page, dropping the least recently used.
+
+    jupyter-cache keeps 1000 records by default: every version of every page, figures included.
+    """
+    if env.mystnb_config.execution_mode != "cache":
+        return
+    from jupyter_cache import get_cache  # a dependency of MyST-NB, needed only when building
+
+    limit = VERSIONS_PER_PAGE * max(1, len(env.found_docs))
+    get_cache(env.mystnb_config.execution_cache_path).change_cache_limit(limit)
+
+
 def setup(app: Sphinx) -> dict:
     """Register the hooks; kernels started by the build inherit the environment set here."""
     os.environ["TQDM_DISABLE"] = "1"
     app.connect("source-read", _key_page_on_its_dependencies)
+    app.connect("env-before-read-docs", _limit_cache_size)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
