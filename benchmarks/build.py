@@ -1,8 +1,9 @@
-"""Time the book's build on a fresh clone: cold, warm and after a prose-only edit; check it reproduces.
+"""Time the book's build on a fresh clone: cold, warm, after a prose-only edit and after code edits; check it reproduces.
 
 Usage (from the repository root, inside the project's virtual environment)::
 
     python benchmarks/build.py                # cold, warm, prose-edit builds + page weights
+    python benchmarks/build.py --edits        # ... then one code edit after another, each rebuilt
     python benchmarks/build.py --reproduce    # ... then a second cold build, compared value by value
 
 It clones the committed HEAD into a temporary folder, so uncommitted changes are not
@@ -10,13 +11,19 @@ measured. It prints the seconds of each build, each page's execution time, the f
 slowest cells, the ten heaviest files of the site, and checks the budgets: cold build
 <= 12 min, warm rebuild <= 45 s, prose-only edit <= 60 s, no page over 2 MB. With
 ``--reproduce`` it also compares every glued value (timings excepted, by name) and the
-bytes of every figure between two cold builds. Exit status 1 if a budget or a
-comparison fails.
+bytes of every figure between two cold builds. With ``--edits`` it then makes the edits
+of :data:`EDITS` one after another (a docstring, then the body of one function in each of
+four modules), rebuilds after each and prints which pages executed, which networks were
+trained again and the seconds; it checks that exactly the pages that import the edited
+module (directly or through other modules) executed, that only the ``train.py`` edit
+retrained networks, that the docstring edit executed nothing, and that the ``cnnplots``
+rebuild took at most 90 s. Exit status 1 if a budget, a comparison or a check fails.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import json
 import os
@@ -29,6 +36,14 @@ import time
 from pathlib import Path
 
 BUDGET_SECONDS = {"cold": 12 * 60, "warm": 45, "prose": 60}
+#: ``--edits``, in order: (module of code/dlbook, function, what is edited, seconds budget or None).
+EDITS = (
+    ("train", "train", "docstring", None),
+    ("toyplots", "plot_curves", "body", None),
+    ("cnnplots", "plot_robustness", "body", 90),
+    ("corruption", "zero_pixels", "body", None),
+    ("train", "train", "body", None),
+)
 MAX_PAGE_BYTES = 2 * 1024 * 1024
 #: Glue keys whose values are measurements of time, not results: excluded from the comparison.
 TIMING_KEY = re.compile(r"seconds|time|speed|duration", re.IGNORECASE)
@@ -96,26 +111,105 @@ def slowest_cells(cell_log: Path, copy: Path, n: int = 5) -> list[tuple[float, s
 
 
 def executed_outputs(copy: Path) -> tuple[dict[str, str], dict[str, str]]:
-    """Return glued values ``{page::key: text}`` and figure hashes ``{page#n: sha256}`` from the cache."""
+    """Return glued values ``{page::key: text}`` and figure hashes ``{page#n: sha256}`` from the cache.
+
+    The cache keeps older versions of a page too; the newest record of each page is read.
+    """
     from jupyter_cache import get_cache
 
+    cache = get_cache(copy / "_build" / ".jupyter_cache")
+    newest = {}
+    for record in sorted(cache.list_cache_records(), key=lambda r: r.created):
+        newest[record.uri] = record
     glued, figures = {}, {}
-    for cache_dir in (copy / "_build" / ".jupyter_cache").iterdir():
-        cache = get_cache(cache_dir)
-        for record in cache.list_cache_records():
-            page = Path(record.uri).relative_to(copy).as_posix()
-            notebook = cache.get_cache_bundle(record.pk).nb
-            n_figure = 0
-            for cell in notebook.cells:
-                for output in cell.get("outputs", []):
-                    name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-                    data = output.get("data", {})
-                    if name:
-                        glued[f"{page}::{name}"] = json.dumps(data, sort_keys=True)
-                    elif "image/png" in data:
-                        n_figure += 1
-                        figures[f"{page}#{n_figure}"] = hashlib.sha256(data["image/png"].encode()).hexdigest()
+    for uri, record in newest.items():
+        page = Path(uri).relative_to(copy).as_posix()
+        notebook = cache.get_cache_bundle(record.pk).nb
+        n_figure = 0
+        for cell in notebook.cells:
+            for output in cell.get("outputs", []):
+                name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+                data = output.get("data", {})
+                if name:
+                    glued[f"{page}::{name}"] = json.dumps(data, sort_keys=True)
+                elif "image/png" in data:
+                    n_figure += 1
+                    figures[f"{page}#{n_figure}"] = hashlib.sha256(data["image/png"].encode()).hexdigest()
     return glued, figures
+
+
+def edit_function(path: Path, function: str, what: str) -> None:
+    """Edit top-level ``function`` of module ``path``: its ``"docstring"``, or its ``"body"`` (a new first statement).
+
+    Neither edit changes what the function computes; the body edit changes its syntax tree.
+    """
+    text = path.read_text()
+    node = next((n for n in ast.parse(text).body if isinstance(n, ast.FunctionDef) and n.name == function), None)
+    if node is None:
+        raise ValueError(f"{path.name} has no top-level function {function!r}")
+    has_docstring = isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
+    lines = text.splitlines(keepends=True)
+    if what == "docstring":
+        if not has_docstring:
+            raise ValueError(f"{function} has no docstring to edit")
+        row = node.body[0].lineno - 1
+        lines[row] = lines[row].replace('"""', '"""(Edited by the build benchmark.) ', 1)
+    elif what == "body":
+        first = node.body[1 if has_docstring else 0]
+        lines.insert(first.lineno - 1, " " * first.col_offset + "_edited_by_the_build_benchmark = True\n")
+    else:
+        raise ValueError(f"what must be 'docstring' or 'body', got {what!r}")
+    path.write_text("".join(lines))
+
+
+def pages_depending_on(copy: Path, module: str) -> set[str]:
+    """Return the executed pages of ``copy`` (paths relative to it) whose code imports ``dlbook.<module>``.
+
+    Uses the clone's own :mod:`dlbook.buildhooks` (directly or through other modules).
+    """
+    sys.path.insert(0, str(copy / "code"))
+    from dlbook.buildhooks import has_kernelspec, page_modules
+    from dlbook.fingerprint import closure
+
+    pages = set()
+    for page in (copy / "book").rglob("*.md"):
+        text = page.read_text()
+        if has_kernelspec(text) and f"dlbook.{module}" in closure(page_modules(text)):
+            pages.add(page.relative_to(copy).as_posix())
+    return pages
+
+
+def stored_results(copy: Path) -> set[str]:
+    """Return the file names in the clone's result store (``<name>-<fingerprint>.pt``)."""
+    folder = copy / "_build" / ".results"
+    return {p.name for p in folder.glob("*.pt")} if folder.is_dir() else set()
+
+
+def run_edits(copy: Path, env: dict, work: Path) -> bool:
+    """Make each edit of :data:`EDITS` in turn, rebuild, print what ran; return whether every check held."""
+    ok = True
+    print("\ncode edits, each rebuilt on the warm cache of the builds above")
+    print(f"{'edit':42s} {'seconds':>8s} {'pages':>6s} {'trained':>8s}  check")
+    for module, function, what, budget in EDITS:
+        label = f"{what} of {module}.{function}"
+        before = stored_results(copy)
+        edit_function(copy / "code" / "dlbook" / f"{module}.py", function, what)
+        log = work / f"edit-{module}-{what}.log"
+        seconds = run_build(copy, env, log)
+        executed = {Path(p).relative_to(copy).as_posix() for p in page_times(log)}
+        trained = sorted(re.sub(r"-[0-9a-f]{16}\.pt$", "", name) for name in stored_results(copy) - before)
+        expected = set() if what == "docstring" else pages_depending_on(copy, module)
+        should_train = what == "body" and module == "train"
+        passed = (executed == expected and bool(trained) == should_train
+                  and (budget is None or seconds <= budget))
+        ok &= passed
+        print(f"{label:42s} {seconds:8.1f} {len(executed):6d} {len(trained):8d}  {'ok' if passed else 'FAILED'}"
+              + (f" (budget {budget} s)" if budget else ""))
+        print("    pages executed: " + (", ".join(sorted(Path(p).stem for p in executed)) or "none"))
+        if executed != expected:
+            print("    expected: " + (", ".join(sorted(Path(p).stem for p in expected)) or "none"))
+        print("    networks trained: " + (", ".join(trained) or "none"))
+    return ok
 
 
 def site_weights(html_dir: Path) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
@@ -137,6 +231,7 @@ def site_weights(html_dir: Path) -> tuple[list[tuple[int, str]], list[tuple[int,
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repo", default=".", help="repository to clone (default: .)")
+    parser.add_argument("--edits", action="store_true", help="also edit code module by module and rebuild after each")
     parser.add_argument("--reproduce", action="store_true", help="also build a second time from cold and compare")
     args = parser.parse_args()
 
@@ -191,6 +286,9 @@ def main() -> int:
     over = [(s, p) for s, p in pages if s > MAX_PAGE_BYTES]
     print(f"\nheaviest page with its images: {pages[0][1]} {pages[0][0] / 1e6:.2f} MB; pages over 2 MB: {len(over)}")
     ok &= not over
+
+    if args.edits:
+        ok &= run_edits(copy, env, work)
 
     if args.reproduce:
         glued_1, figures_1 = executed_outputs(copy)

@@ -19,7 +19,8 @@ import time
 import torch
 from torch import nn
 
-from dlbook.cnn import BOOK_CNN, build_cnn
+from dlbook.cnn import build_cnn
+from dlbook.experiments import BOOK_CNN
 from dlbook.models import build_mlp
 from dlbook.preprocess import load_splits
 from dlbook.runtime import default_device

@@ -1,7 +1,8 @@
-"""Shared test fixtures: results stored by tests go to a temporary folder, never into _build/."""
+"""Shared test setup: results stored by tests go to a temporary folder; tests marked ``site`` need the built site."""
 
 import pytest
 
+from _sitehelpers import require_site
 from dlbook import store
 
 
@@ -10,3 +11,9 @@ def private_store(tmp_path, monkeypatch):
     """Redirect :func:`dlbook.store.store_dir` to ``tmp_path / "results"`` for every test."""
     monkeypatch.setattr(store, "store_dir", lambda: tmp_path / "results")
     return tmp_path / "results"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip a ``site`` test when the site is not built (say how to build it); fail it instead when CI=true."""
+    if item.get_closest_marker("site"):
+        require_site()

@@ -63,6 +63,7 @@ class _Links(HTMLParser):
             self.hrefs.append(href)
 
 
+@pytest.mark.site
 @pytest.mark.parametrize("page", page_ids_for_collection())
 def test_executable_page_has_binder_button_and_notebook_download(page):
     site = require_site()

@@ -1,58 +1,187 @@
-"""Tests for dlbook.buildhooks: the execution cache key follows code and requirements."""
+"""Tests for dlbook.buildhooks: each executed page's cache key carries the fingerprint of the code it imports."""
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import yaml
+
 from dlbook import buildhooks
+from dlbook.fingerprint import REPO_ROOT, closure, fingerprint
+
+FRONT = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+"""
+
+PAGE = FRONT + """
+# A page
+
+Prose that says from dlbook.cnn import build_cnn is not code.
+
+```{code-cell} ipython3
+:tags: [remove-cell]
+import numpy as np
+from dlbook.toydata import make_toy_data
+from dlbook import tables, not_a_module
+```
+
+````{code-cell} ipython3
+def f():
+    from dlbook.plots import (use_book_style,
+                              COLORS as colors)
+    import dlbook.probes as probes, os
+````
+"""
 
 
-def make_tree(root: Path) -> None:
-    (root / "code" / "pkg").mkdir(parents=True)
-    (root / "code" / "pkg" / "a.py").write_text("x = 1\n")
-    (root / "requirements.txt").write_text("numpy==2.0\n")
-    (root / "book").mkdir()
-    (root / "book" / "page.md").write_text("# prose\n")
+class FakeEnv:
+    def __init__(self):
+        self.dependencies = []
+
+    def note_dependency(self, path):
+        self.dependencies.append(path)
 
 
-def test_hash_is_stable(tmp_path):
-    make_tree(tmp_path)
-    assert buildhooks.dependency_hash(tmp_path) == buildhooks.dependency_hash(tmp_path)
+class FakeApp:
+    def __init__(self):
+        self.env = FakeEnv()
 
 
-def test_hash_changes_with_code(tmp_path):
-    make_tree(tmp_path)
-    before = buildhooks.dependency_hash(tmp_path)
-    (tmp_path / "code" / "pkg" / "a.py").write_text("x = 2\n")
-    assert buildhooks.dependency_hash(tmp_path) != before
+def front_matter(text: str) -> dict:
+    return yaml.safe_load(text.split("---\n")[1])
 
 
-def test_hash_changes_with_new_module(tmp_path):
-    make_tree(tmp_path)
-    before = buildhooks.dependency_hash(tmp_path)
-    (tmp_path / "code" / "pkg" / "b.py").write_text("")
-    assert buildhooks.dependency_hash(tmp_path) != before
+def test_page_modules_reads_code_cells_only():
+    assert buildhooks.page_modules(PAGE) == {"dlbook", "dlbook.toydata", "dlbook.tables", "dlbook.plots",
+                                             "dlbook.probes"}
+    assert buildhooks.page_modules(FRONT + "\n```{code-cell} ipython3\nimport torch\n```\n") == frozenset()
 
 
-def test_hash_changes_with_requirements(tmp_path):
-    make_tree(tmp_path)
-    before = buildhooks.dependency_hash(tmp_path)
-    (tmp_path / "requirements.txt").write_text("numpy==2.1\n")
-    assert buildhooks.dependency_hash(tmp_path) != before
+def test_key_goes_into_the_kernelspec_and_keeps_line_numbers():
+    keyed = buildhooks.with_dependency_key(PAGE, "0123456789abcdef")
+    spec = front_matter(keyed)["kernelspec"]
+    assert spec == {"display_name": "Python 3", "language": "python", "name": "python3",
+                    buildhooks.KEY: "0123456789abcdef"}
+    assert front_matter(keyed)["jupytext"] == front_matter(PAGE)["jupytext"]
+    assert keyed.count("\n") == PAGE.count("\n")
+    assert keyed.splitlines()[11:] == PAGE.splitlines()[11:]
 
 
-def test_hash_ignores_prose_and_bytecode(tmp_path):
-    make_tree(tmp_path)
-    before = buildhooks.dependency_hash(tmp_path)
-    (tmp_path / "book" / "page.md").write_text("# other prose\n")
-    (tmp_path / "code" / "pkg" / "__pycache__").mkdir()
-    (tmp_path / "code" / "pkg" / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\0")
-    assert buildhooks.dependency_hash(tmp_path) == before
+def test_a_flow_style_kernelspec_is_keyed_too():
+    page = "---\nkernelspec: {name: python3}\nmystnb:\n  execution_timeout: 900\n---\n# x\n"
+    keyed = buildhooks.with_dependency_key(page, "k")
+    assert front_matter(keyed) == {"kernelspec": {"name": "python3", buildhooks.KEY: "k"},
+                                   "mystnb": {"execution_timeout": 900}}
 
 
-def test_training_code_imports_without_sphinx():
-    # Sphinx is needed to build the book, not to train: the store imports this module for its hash.
-    code = "import sys; sys.modules['sphinx'] = None; import dlbook.store, dlbook.cnn, dlbook.experiments"
-    env = {**os.environ, "PYTHONPATH": str(buildhooks.REPO_ROOT / "code")}
+@pytest.mark.parametrize("page", ["# no front matter\n", "---\ntitle: x\n---\n", "---\nkernelspec: python3\n---\n"])
+def test_pages_without_a_kernelspec_mapping_raise_value_error(page):
+    with pytest.raises(ValueError, match="front matter|kernelspec"):
+        buildhooks.with_dependency_key(page, "k")
+
+
+def test_hook_keys_executed_pages_and_notes_their_files():
+    app, source = FakeApp(), [PAGE]
+    buildhooks._key_page_on_its_dependencies(app, "part1/page", source)
+    modules = closure(buildhooks.page_modules(PAGE))
+    assert front_matter(source[0])["kernelspec"][buildhooks.KEY] == fingerprint(modules)
+    noted = {Path(p) for p in app.env.dependencies}
+    assert {REPO_ROOT / "requirements.txt", REPO_ROOT / "data" / "mnist" / "SHA256SUMS"} <= noted
+    assert REPO_ROOT / "code" / "dlbook" / "models.py" in noted  # through dlbook.probes
+    assert REPO_ROOT / "code" / "dlbook" / "cnn.py" not in noted  # named in prose only
+
+
+def test_hook_leaves_pages_without_kernelspec_alone():
+    app, source = FakeApp(), ["# Prose\n\n```python\nfrom dlbook.cnn import x\n```\n"]
+    buildhooks._key_page_on_its_dependencies(app, "intro", source)
+    assert source == ["# Prose\n\n```python\nfrom dlbook.cnn import x\n```\n"] and app.env.dependencies == []
+
+
+def test_cache_keeps_a_few_versions_per_page(tmp_path):
+    from types import SimpleNamespace
+
+    from jupyter_cache import get_cache
+
+    config = SimpleNamespace(execution_mode="cache", execution_cache_path=str(tmp_path / "cache"))
+    env = SimpleNamespace(mystnb_config=config, found_docs={"intro", "part1/a", "part1/b"})
+    buildhooks._limit_cache_size(FakeApp(), env, [])
+    assert get_cache(tmp_path / "cache").get_cache_limit() == 3 * buildhooks.VERSIONS_PER_PAGE
+    config.execution_mode, config.execution_cache_path = "force", str(tmp_path / "other")
+    buildhooks._limit_cache_size(FakeApp(), env, [])
+    assert not (tmp_path / "other").exists()
+
+
+def test_every_executed_page_of_the_book_gets_a_key():
+    pages = [p for p in (REPO_ROOT / "book").rglob("*.md") if buildhooks.has_kernelspec(p.read_text())]
+    assert pages
+    for page in pages:
+        text = page.read_text()
+        keyed = buildhooks.with_dependency_key(text, "k")
+        assert front_matter(keyed)["kernelspec"][buildhooks.KEY] == "k", page
+        assert keyed.count("\n") == text.count("\n"), page
+
+
+def test_book_modules_import_without_sphinx():
+    # Sphinx is needed to build the book, not to train or to plot.
+    code = ("import sys; sys.modules['sphinx'] = None; import dlbook.store, dlbook.cnn, dlbook.experiments, "
+            "dlbook.buildhooks")
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "code")}
     subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=120)
+
+
+def _tiny_book(root: Path) -> None:
+    """A two-page book beside a copy of the package: page a imports dlbook.tables, page b dlbook.toydata."""
+    shutil.copytree(REPO_ROOT / "code", root / "code", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO_ROOT / "requirements.txt", root / "requirements.txt")
+    (root / "data" / "mnist").mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "data" / "mnist" / "SHA256SUMS", root / "data" / "mnist" / "SHA256SUMS")
+    (root / "_config.yml").write_text("title: tiny\nonly_build_toc_files: true\nexecute:\n  execute_notebooks: cache\n"
+                                      "  raise_on_error: true\nsphinx:\n  extra_extensions: [dlbook.buildhooks]\n")
+    (root / "book").mkdir()
+    (root / "book" / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: a\n  - file: b\n")
+    (root / "book" / "intro.md").write_text("# Intro\n\nProse.\n")
+    cell = "```{code-cell} ipython3\n%s\n```\n"
+    (root / "book" / "a.md").write_text(FRONT + "# A\n\n" + cell % "from dlbook.tables import markdown_table\n"
+                                        "print(markdown_table(['a'], [[1]]))")
+    (root / "book" / "b.md").write_text(FRONT + "# B\n\n" + cell % "from dlbook.toydata import truth_table\n"
+                                        "print(truth_table('xor'))")
+
+
+def _build(root: Path) -> tuple[set[str], set[str]]:
+    """Build the tiny book; return the pages Sphinx read and the pages MyST-NB executed."""
+    env = {**os.environ, "PYTHONPATH": str(root / "code")}  # the kernels inherit it: they import the copy
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    proc = subprocess.run([str(jupyter_book), "build", "book/", "-W", "--keep-going"], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    log = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)
+    read = set(re.findall(r"reading sources\.\.\. \[\s*\d+%\] (\w+)", log))
+    executed = set(re.findall(r"(\w+)\.md: Executed notebook", log))
+    return read, executed
+
+
+@pytest.mark.skipif(not Path(sys.executable).with_name("jupyter-book").exists(), reason="needs jupyter-book")
+def test_a_build_reexecutes_exactly_the_pages_whose_code_changed(tmp_path):
+    _tiny_book(tmp_path)
+    tables = tmp_path / "code" / "dlbook" / "tables.py"
+    original = tables.read_text()
+    assert _build(tmp_path) == ({"intro", "a", "b"}, {"a", "b"})
+    assert _build(tmp_path) == (set(), set())
+    tables.write_text(original.replace('"""Return a', '"""Return, as a string, a', 1))  # docstring only
+    assert _build(tmp_path) == ({"a"}, set())  # read again, outputs from the cache
+    tables.write_text(original + "\nUNUSED = 1\n")  # a change of meaning
+    assert _build(tmp_path) == ({"a"}, {"a"})
+    tables.write_text(original)  # back, as after switching branches: the old record is still there
+    assert _build(tmp_path) == ({"a"}, set())

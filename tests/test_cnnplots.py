@@ -1,4 +1,4 @@
-"""Tests for dlbook.cnnplots: the confusion matrix counts, and every figure of Part 3 has its labels."""
+"""Tests for dlbook.cnnplots: every figure of Part 3 has its panels, labels and scales."""
 
 import matplotlib
 
@@ -16,24 +16,6 @@ from dlbook import cnnplots  # noqa: E402
 def close_figures():
     yield
     plt.close("all")
-
-
-def test_confusion_matrix_counts_pairs_row_true_column_predicted():
-    y_true = torch.tensor([0, 0, 1, 2, 2, 2])
-    y_pred = torch.tensor([0, 1, 1, 2, 0, 2])
-    matrix = cnnplots.confusion_matrix(y_true, y_pred, n_classes=3)
-    assert matrix.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
-    assert int(matrix.sum()) == len(y_true) and int(matrix.trace()) == int((y_true == y_pred).sum())
-
-
-@pytest.mark.parametrize("y_true,y_pred,match", [
-    (torch.tensor([0, 1]), torch.tensor([0]), "equal shape"),
-    (torch.tensor([0, 3]), torch.tensor([0, 1]), r"\[0, 2\]"),
-    (torch.tensor([0, -1]), torch.tensor([0, 1]), r"\[0, 2\]"),
-])
-def test_confusion_matrix_rejects_bad_labels(y_true, y_pred, match):
-    with pytest.raises(ValueError, match=match):
-        cnnplots.confusion_matrix(y_true, y_pred, n_classes=3)
 
 
 def test_heatmaps_one_panel_per_map_and_a_shared_colour_scale():

@@ -111,6 +111,7 @@ def test_coverage_map_counts_positions_that_use_each_pixel(size, kernel, stride,
     x = torch.zeros(1, 1, size, size, dtype=torch.float64, requires_grad=True)
     weight = torch.ones(1, 1, kernel, kernel, dtype=torch.float64)
     torch.nn.functional.conv2d(x, weight, stride=stride, padding=padding).sum().backward()
+    # the gradient of a sum of convolutions with unit weights is a sum of ones: an exact small integer
     assert torch.equal(coverage_map(size, kernel, stride, padding), x.grad[0, 0].long())
 
 

@@ -1,4 +1,4 @@
-"""Tests for dlbook.depthwidth: the recipe grid, the study summary and its plot."""
+"""Tests for dlbook.depthwidth: the recipe grid and the study summary (its plot is tested with dlbook.plots)."""
 
 import matplotlib
 
@@ -7,11 +7,11 @@ matplotlib.use("Agg")
 import pytest
 import torch
 
-from dlbook import depthwidth
-from dlbook.experiments import MlpRecipe
+from dlbook import depthwidth, plots
+from dlbook.experiments import Recipe
 from dlbook.preprocess import MnistSplits
 
-BASE = MlpRecipe(hidden_sizes=(1,), n_epochs=2, batch_size=32, lr=0.05)
+BASE = Recipe(hidden_sizes=(1,), n_epochs=2, batch_size=32, lr=0.05)
 
 
 def _tiny_splits() -> MnistSplits:
@@ -33,7 +33,7 @@ def test_grid_rejects_empty_or_non_positive(depths, widths):
         depthwidth.grid_recipes(depths, widths, BASE)
 
 
-def test_study_points_and_plot():
+def test_study_points_and_their_plot():
     data = _tiny_splits()
     recipes = depthwidth.grid_recipes([1, 2], [3, 6], BASE)
     points = depthwidth.run_study(recipes, data, seeds=[0, 1])
@@ -42,7 +42,7 @@ def test_study_points_and_plot():
     assert [p.n_params for p in points] == [6 * w + (d - 1) * (w + 1) * w + (w + 1) * 10 for d, w in
                                             [(1, 3), (1, 6), (2, 3), (2, 6)]]
     assert all(0.0 <= p.test_acc_mean <= 1.0 and p.test_acc_std >= 0.0 for p in points)
-    fig = depthwidth.plot_accuracy_vs_params(points)
+    fig = plots.plot_accuracy_vs_params(points)
     ax = fig.axes[0]
     assert ax.get_xscale() == "log" and len(ax.get_legend().get_texts()) == 2
     assert "parameters" in ax.get_xlabel() and "%" in ax.get_ylabel()
@@ -53,6 +53,6 @@ def test_study_rejects_one_seed_and_unequal_widths():
     with pytest.raises(ValueError, match="two seeds"):
         depthwidth.run_study([BASE], data, seeds=[0])
     with pytest.raises(ValueError, match="equal widths"):
-        depthwidth.run_study([MlpRecipe(hidden_sizes=(4, 2), n_epochs=1)], data, seeds=[0, 1])
+        depthwidth.run_study([Recipe(hidden_sizes=(4, 2), n_epochs=1, batch_size=32, lr=0.05)], data, seeds=[0, 1])
     with pytest.raises(ValueError):
-        depthwidth.plot_accuracy_vs_params([])
+        plots.plot_accuracy_vs_params([])

@@ -1,13 +1,18 @@
-"""Tests for dlbook.experiments: recipes, seeded multi-seed training, test scoring and summaries."""
+"""Tests for dlbook.experiments: one recipe type for MLPs and CNNs, seeded training, stored runs over seeds."""
 
+import dataclasses
 import math
 
 import pytest
 import torch
+import torch.nn.functional as F
+from torch import nn
 
 from dlbook import experiments, store
-from dlbook.experiments import MlpRecipe
+from dlbook.experiments import BOOK_CNN, BOOK_RECIPE, Recipe, build_model, train_model, train_seeds
+from dlbook.models import count_parameters
 from dlbook.preprocess import MnistSplits
+from dlbook.runtime import default_device, seed_everything
 
 
 def _tiny_splits() -> MnistSplits:
@@ -18,61 +23,122 @@ def _tiny_splits() -> MnistSplits:
     return MnistSplits(x[:160], y[:160], x[160:200], y[160:200], x[200:], y[200:])
 
 
-TINY = MlpRecipe(hidden_sizes=(8,), n_epochs=4, batch_size=32, lr=0.05, label_smoothing=0.1)
+def _tiny_images(n: int = 128) -> MnistSplits:
+    """Two classes of 12x12 images: a bright square in the top-left or in the bottom-right corner."""
+    g = torch.Generator().manual_seed(0)
+    y = torch.randint(0, 2, (n,), generator=g)
+    x = 0.1 * torch.rand(n, 1, 12, 12, generator=g)
+    x[y == 0, :, 1:5, 1:5] += 1.0
+    x[y == 1, :, 7:11, 7:11] += 1.0
+    return MnistSplits(x, y, x[:32], y[:32], x[:32], y[:32])
+
+
+TINY = Recipe(hidden_sizes=(8,), n_epochs=4, batch_size=32, lr=0.05, label_smoothing=0.1)
+TINY_CNN = Recipe(channels=(4,), n_epochs=3, batch_size=32, lr=0.01)
 
 
 def test_key_and_label_name_the_recipe():
-    recipe = MlpRecipe(hidden_sizes=(500, 300, 200), dropout=0.2, n_epochs=10, batch_size=512)
+    recipe = Recipe(hidden_sizes=(500, 300, 200), dropout=0.2, n_epochs=10, batch_size=512, lr=3e-3)
     assert recipe.key() == "mlp-500x300x200-d0.2-ls0-lr0.003-wd0.0001-e10-b512"
     assert recipe.label().startswith("784-500-300-200-10, dropout 0.2")
-    assert recipe.key() != MlpRecipe(hidden_sizes=(500, 300, 200), dropout=0.1, n_epochs=10, batch_size=512).key()
+    assert recipe.key() != dataclasses.replace(recipe, dropout=0.1).key()
+    assert BOOK_RECIPE.key() == "cnn-maxpool-c8-16-64-f64-d0-ls0.1-lr0.02-wd0.0001-e3-b256"
+    assert dataclasses.replace(BOOK_RECIPE, downsample="stride").key() != BOOK_RECIPE.key()
+    assert BOOK_RECIPE.label().startswith("CNN maxpool 8-16-64 + 64")
 
 
-@pytest.mark.parametrize("kwargs", [dict(hidden_sizes=()), dict(hidden_sizes=(0,)), dict(hidden_sizes=(4,), lr=0.0),
-                                    dict(hidden_sizes=(4,), label_smoothing=1.0), dict(hidden_sizes=(4,), n_epochs=0)])
-def test_bad_recipes_raise(kwargs):
+@pytest.mark.parametrize("kwargs", [
+    dict(), dict(hidden_sizes=(4,), channels=(4,)), dict(hidden_sizes=(0,)), dict(channels=(4, True)),
+    dict(hidden_sizes=(4,), downsample="stride"), dict(channels=(4,), downsample="avg"),
+    dict(hidden_sizes=(4,), lr=0.0), dict(hidden_sizes=(4,), label_smoothing=1.0),
+    dict(hidden_sizes=(4,), dropout=-0.1), dict(hidden_sizes=(4,), n_epochs=0),
+])
+def test_bad_recipes_raise_value_error(kwargs):
     with pytest.raises(ValueError):
-        MlpRecipe(**kwargs)
+        Recipe(**{"n_epochs": 1, "batch_size": 8, "lr": 0.01, **kwargs})
 
 
 def test_build_model_has_the_recipe_shape():
-    model = experiments.build_model(MlpRecipe(hidden_sizes=(5, 4), dropout=0.3), n_in=6, n_out=3)
-    assert experiments.count_parameters(model) == 6 * 5 + 5 + 5 * 4 + 4 + 4 * 3 + 3
-    assert model(torch.zeros(2, 6)).shape == (2, 3)
+    mlp = build_model(Recipe(hidden_sizes=(5, 4), dropout=0.3, n_epochs=1, batch_size=1, lr=1.0), (6,), n_out=3)
+    assert count_parameters(mlp) == 6 * 5 + 5 + 5 * 4 + 4 + 4 * 3 + 3
+    assert mlp(torch.zeros(2, 6)).shape == (2, 3)
+    cnn = build_model(BOOK_RECIPE, (1, 28, 28))
+    assert cnn(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+    with pytest.raises(ValueError, match="flat"):
+        build_model(TINY, (1, 28, 28))
+    with pytest.raises(ValueError, match="square"):
+        build_model(BOOK_RECIPE, (784,))
 
 
-def test_train_recipe_learns_and_is_reproducible():
-    data = _tiny_splits()
-    run_a, run_b = experiments.train_recipe(TINY, data, seed=1), experiments.train_recipe(TINY, data, seed=1)
-    assert len(run_a.history.val_acc) == TINY.n_epochs
-    assert run_a.history.train_loss[-1] < run_a.history.train_loss[0]
-    assert run_a.final_val_acc > 0.9
-    assert run_a.n_params == 6 * 8 + 8 + 8 * 10 + 10  # ten output classes, as for MNIST
-    for p, q in zip(run_a.model.parameters(), run_b.model.parameters()):
-        assert torch.equal(p, q)
-    assert next(run_a.model.parameters()).device.type == "cpu" and not run_a.model.training
+def test_the_book_cnn_is_built_from_book_cnn():
+    assert {k: getattr(BOOK_RECIPE, k) for k in BOOK_CNN} == BOOK_CNN
 
 
-def test_train_seeds_stores_runs_and_scores_on_test():
-    data = _tiny_splits()
-    runs = experiments.train_seeds(TINY, data, seeds=[0, 1])
+@pytest.mark.parametrize(("recipe", "data"), [(TINY, _tiny_splits()), (TINY_CNN, _tiny_images())],
+                         ids=["mlp", "cnn"])
+def test_train_model_learns_and_repeats_itself(recipe, data):
+    build = lambda: build_model(recipe, tuple(data.x_train.shape[1:]), n_out=int(data.y_train.max()) + 1)  # noqa: E731
+    model, history = train_model(build, recipe, data.x_train, data.y_train, seed=1, val=(data.x_val, data.y_val))
+    again, history_again = train_model(build, recipe, data.x_train, data.y_train, seed=1)
+    assert len(history.val_acc) == recipe.n_epochs and history.val_acc[-1] > 0.9
+    assert history.train_loss[-1] < history.train_loss[0]
+    assert not model.training and next(model.parameters()).device == default_device()
+    # the same operations twice in one process: bit-identical on any processor
+    assert history_again.train_loss == history.train_loss
+    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), again.parameters()))
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+def test_train_model_minimizes_label_smoothed_cross_entropy(smoothing):
+    data = _tiny_images(64)
+    recipe = dataclasses.replace(TINY_CNN, channels=(2,), n_epochs=1, batch_size=64, label_smoothing=smoothing)
+    build = lambda: build_model(recipe, (1, 12, 12), n_out=2)  # noqa: E731
+    _, history = train_model(build, recipe, data.x_train, data.y_train, seed=0)
+    seed_everything(0)  # the same initial weights as train_model's; one full batch, so its loss is the initial one
+    with torch.no_grad():
+        expected = F.cross_entropy(build().train()(data.x_train), data.y_train, label_smoothing=smoothing)
+    assert history.train_loss[0] == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_train_model_trains_images_channels_last():
+    data = _tiny_images(32)
+    model, _ = train_model(lambda: build_model(TINY_CNN, (1, 12, 12)), TINY_CNN, data.x_train, data.y_train, seed=0)
+    conv = next(m for m in model if isinstance(m, nn.Conv2d))
+    assert conv.weight.is_contiguous(memory_format=torch.channels_last)
+
+
+@pytest.mark.parametrize(("recipe", "data"), [(TINY, _tiny_splits()), (TINY_CNN, _tiny_images())],
+                         ids=["mlp", "cnn"])
+def test_train_seeds_stores_runs_and_reloads_the_same_networks(recipe, data):
+    runs = train_seeds(recipe, data, seeds=[0, 1])
     assert [r.seed for r in runs] == [0, 1]
-    assert len(list(store.store_dir().glob(f"{TINY.key()}-s*.pt"))) == 2
-    again = experiments.train_seeds(TINY, data, seeds=[0, 1])  # loaded from the store
-    assert torch.equal(runs[1].model[0].weight, again[1].model[0].weight)
-    assert again[1].history == runs[1].history and not again[1].model.training
-    scores = experiments.score_on_test(runs, data)
-    expected = [float((r.model(data.x_test).argmax(1) == data.y_test).float().mean()) for r in runs]
-    assert scores == pytest.approx(expected)
-    with pytest.raises(ValueError):
-        experiments.train_seeds(TINY, data, seeds=[])
+    assert len(list(store.store_dir().glob(f"{recipe.key()}-s*.pt"))) == 2
+    again = train_seeds(recipe, data, seeds=[0, 1])  # loaded from the store
+    for run, loaded in zip(runs, again):
+        assert loaded.history == run.history and not loaded.model.training
+        # a stored copy: the same bits
+        assert all(torch.equal(p, q) for p, q in zip(run.model.state_dict().values(), loaded.model.state_dict().values()))
+    assert runs[0].final_val_acc == runs[0].history.val_acc[-1] and runs[0].n_params == count_parameters(runs[0].model)
+    train_seeds(dataclasses.replace(recipe, label_smoothing=0.05), data, seeds=[0])
+    assert len(list(store.store_dir().glob("*.pt"))) == 3  # the smoothing is part of the stored name
+    with pytest.raises(ValueError, match="seed"):
+        train_seeds(recipe, data, seeds=[])
+
+
+def test_score_on_test_counts_right_answers():
+    data = _tiny_splits()
+    runs = train_seeds(TINY, data, seeds=[0])
+    with torch.no_grad():
+        predicted = [r.model(data.x_test.to(default_device())).argmax(1).cpu() for r in runs]
+    expected = [float((p == data.y_test).float().mean()) for p in predicted]
+    assert experiments.score_on_test(runs, data) == pytest.approx(expected)
 
 
 def test_mean_std_uses_the_sample_standard_deviation():
     mean, std = experiments.mean_std([0.97, 0.98, 0.99])
     assert mean == pytest.approx(0.98)
     assert std == pytest.approx(0.01)
-    assert experiments.mean_std([1, 1])[1] == 0.0
+    assert experiments.mean_std([1, 1])[1] == 0.0  # equal values: the mean is exact, every deviation 0
     assert not math.isnan(std)
     with pytest.raises(ValueError):
         experiments.mean_std([0.9])

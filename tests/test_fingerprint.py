@@ -6,8 +6,8 @@ import pytest
 
 from dlbook import fingerprint as fp
 
-TRAINING_MODULES = ("dlbook.experiments", "dlbook.cnn")
-PLOTTING_MODULES = ("dlbook.plots", "dlbook.toyplots", "dlbook.cnnplots", "dlbook.depthwidth")
+TRAINING_MODULES = ("dlbook.experiments", "dlbook.depthwidth")
+PLOTTING_MODULES = ("dlbook.plots", "dlbook.toyplots", "dlbook.cnnplots")
 
 
 def make_tree(root: Path) -> None:
@@ -97,3 +97,10 @@ def test_unknown_modules_raise_value_error(tmp_path, module):
 
 def test_repo_root_holds_the_package():
     assert (fp.REPO_ROOT / "code" / "dlbook" / "fingerprint.py").is_file()
+
+
+def test_imports_for_annotations_only_are_left_out(tmp_path):
+    make_tree(tmp_path)
+    source = ("from typing import TYPE_CHECKING\nimport typing\nif TYPE_CHECKING:\n    from dlbook.train import g\n"
+              "else:\n    from dlbook.core import f\nif typing.TYPE_CHECKING:\n    import dlbook.plots\n")
+    assert fp.imported_modules(source, tmp_path) == {"dlbook", "dlbook.core"}

@@ -15,6 +15,8 @@ import pytest
 
 from _sitehelpers import all_html, require_site, site_dir
 
+pytestmark = pytest.mark.site
+
 LINK_ATTRIBUTES = {"href", "src"}
 NOT_FOLLOWED = {"http", "https", "mailto", "data", "javascript", "tel", "ftp"}
 

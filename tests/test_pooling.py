@@ -21,7 +21,7 @@ def test_average_pooling_gives_the_book_matrices():
         [[0.25, 0.5], [0.5, 1.0]],
         [[0.5, 0.25], [1.0, 0.5]],
     ]).unsqueeze(1)
-    assert torch.equal(pool2x2(corner_images(), "avg"), expected)
+    assert torch.equal(pool2x2(corner_images(), "avg"), expected)  # means of four 0/1 values: exact quarters
 
 
 def test_max_pooling_gives_all_ones_for_every_image():

@@ -11,7 +11,7 @@ from dlbook.probes import dead_unit_fraction, gradient_norms, hidden_preactivati
 def test_gradient_norms_match_autograd():
     torch.manual_seed(0)
     net = build_mlp(2, (3,), 1).double()
-    assert gradient_norms(net)["1.weight"] == 0.0  # no backward yet
+    assert gradient_norms(net)["1.weight"] == 0.0  # no backward yet: no arithmetic, exactly 0
     net(torch.randn(5, 2, dtype=torch.float64)).sum().backward()
     norms = gradient_norms(net)
     assert set(norms) == {"1.weight", "1.bias", "2.weight", "2.bias"}
@@ -27,6 +27,7 @@ def test_dead_unit_fraction_known_answers():
             layer.weight.zero_()
         net[0].bias.fill_(-100.0)
         net[2].bias.fill_(100.0)
+    # fractions of counts; with zero weights every pre-activation is exactly -100 or +100
     assert dead_unit_fraction(net, x, layer=1) == 1.0
     assert dead_unit_fraction(net, x, layer=2) == 0.0
     assert dead_unit_fraction(net, x) == pytest.approx(4 / 6)
@@ -40,7 +41,7 @@ def test_symmetry_and_rank():
     with torch.no_grad():
         layer.weight.copy_(torch.tensor([1.0, -2.0, 0.5]).expand(4, 3))
         layer.bias.fill_(0.3)
-    assert max_unit_difference(layer) == 0.0 and matrix_rank(layer.weight) == 1
+    assert max_unit_difference(layer) == 0.0 and matrix_rank(layer.weight) == 1  # copied rows: x - x == 0 exactly
     with torch.no_grad():
         layer.bias[2] = 0.8
         layer.weight[1, 0] = 3.0

@@ -6,16 +6,23 @@ import torch
 from dlbook import runtime
 
 
-def test_default_device_matches_cuda_availability():
-    expected = "cuda" if torch.cuda.is_available() else "cpu"
+@pytest.mark.parametrize(("cuda", "expected"), [(False, "cpu"), (True, "cuda")])
+def test_default_device_is_the_gpu_when_one_is_present(monkeypatch, cuda, expected):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
     assert runtime.default_device().type == expected
+
+
+def test_a_model_runs_on_the_default_device():
+    device = runtime.default_device()
+    model = torch.nn.Linear(3, 2).to(device)
+    assert model(torch.ones(4, 3, device=device)).shape == (4, 2)
 
 
 def test_seed_everything_repeats_draws():
     runtime.seed_everything(7)
     first = torch.rand(5)
     runtime.seed_everything(7)
-    assert torch.equal(torch.rand(5), first)
+    assert torch.equal(torch.rand(5), first)  # the same generator state: the same bits
 
 
 def test_seed_everything_asks_cudnn_for_deterministic_algorithms(monkeypatch):

@@ -22,7 +22,9 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from _sitehelpers import book_pages, page_ids_for_collection, require_site
+from _sitehelpers import book_pages, page_ids_for_collection, require_site, toc_pages
+
+pytestmark = pytest.mark.site
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -284,8 +286,9 @@ def test_search_finds_page_by_title_word(page, site, visited, browser, served):
 
 
 def test_every_page_checked(site):
-    """Guard: the parametrized tests above saw the same pages that are on disk now."""
-    assert sorted(PAGES) == sorted(book_pages(site))
+    """Guard: the site holds exactly the pages of ``_toc.yml``, and the tests above visited each of them."""
+    assert sorted(book_pages(site)) == toc_pages()
+    assert sorted(PAGES) == toc_pages()
 
 
 # Runs in a page switched to the dark theme: text in cell outputs must keep a WCAG contrast >= 3

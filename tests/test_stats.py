@@ -48,6 +48,7 @@ def test_seeds_do_not_narrow_the_test_interval():
 
 
 def test_mcnemar_exact_values():
+    # 1.0 exactly by construction: no discordant pairs returns 1.0, and larger tails are clipped to 1.0
     assert mcnemar_p_value(0, 0) == 1.0
     assert mcnemar_p_value(5, 5) == 1.0
     # 10 discordant pairs, all one way: 2 * 0.5**10

@@ -38,6 +38,7 @@ def test_same_seed_gives_identical_weights_and_history():
     (model_a, hist_a), (model_b, hist_b) = _fit(seed=3), _fit(seed=3)
     for p, q in zip(model_a.parameters(), model_b.parameters()):
         assert torch.equal(p, q)
+    # the same operations twice in one process: bit-identical on any processor
     assert hist_a.train_loss == hist_b.train_loss and hist_a.val_acc == hist_b.val_acc
 
 
@@ -55,7 +56,7 @@ def test_evaluate_matches_a_hand_count():
     x = torch.tensor([[2.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 5.0], [1.0, 3.0, 0.0]])
     y = torch.tensor([0, 2, 2, 0])  # rows 0 and 2 right, rows 1 and 3 wrong: 2 of 4
     loss, acc = evaluate(model, x, y, batch_size=3)  # batches of 3 and 1 must add up correctly
-    assert acc == 0.5
+    assert acc == 0.5  # 2 of 4: a count, exact
     assert loss == pytest.approx(float(F.cross_entropy(x, y)), rel=1e-6)
     assert predict(model, x, batch_size=2).tolist() == [0, 1, 2, 1]
 

@@ -1,55 +1,116 @@
-"""Sphinx hooks for the book build: an execution cache that follows the code, and quiet progress bars."""
+"""Sphinx hooks for the book build: each page's execution-cache key follows the code it imports; quiet progress bars."""
 
 from __future__ import annotations
 
-import hashlib
+import json
 import os
-import shutil
-from pathlib import Path
+import re
 from typing import TYPE_CHECKING
 
-from dlbook.fingerprint import REPO_ROOT
+import yaml
+
+from dlbook.fingerprint import EXTERNAL_INPUTS, REPO_ROOT, closure, fingerprint, module_path, modules_named
 
 if TYPE_CHECKING:  # only for annotations: the book's modules import without Sphinx
     from sphinx.application import Sphinx
-    from sphinx.config import Config
+    from sphinx.environment import BuildEnvironment
 
-#: What the executed outputs depend on besides the pages' own cells.
-CACHE_INPUTS = ("code/**/*.py", "requirements.txt", "pyproject.toml", "data/mnist/SHA256SUMS")
+#: The kernelspec entry that carries a page's dependency fingerprint into the execution cache key.
+KEY = "dlbook_dependencies"
 
+#: The execution cache keeps about this many versions of each page (the most recently used ones).
+VERSIONS_PER_PAGE = 3
 
-def dependency_hash(root: Path = REPO_ROOT) -> str:
-    """Return a short SHA-256 over the paths and bytes of everything in :data:`CACHE_INPUTS`."""
-    digest = hashlib.sha256()
-    for pattern in CACHE_INPUTS:
-        for path in sorted(root.glob(pattern)):
-            if "__pycache__" in path.parts:
-                continue
-            digest.update(path.relative_to(root).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n", re.S)
+_CODE_CELL = re.compile(r"^(`{3,}|~{3,})\{code-cell\}[^\n]*\n(.*?)^\1[ \t]*$", re.M | re.S)
+_FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+(dlbook(?:\.\w+)*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)", re.M)
+_IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n#;]*)", re.M)
 
 
-def _use_keyed_cache(app: Sphinx, config: Config) -> None:
-    """Point the jupyter-cache at ``_build/.jupyter_cache/<hash>`` and drop caches of older hashes.
+def page_modules(text: str) -> frozenset[str]:
+    """Return the ``dlbook`` modules that the code cells of a MyST notebook page import themselves.
 
-    jupyter-cache keys a page on its cells only. Keying the cache folder on the code and the
-    pinned requirements makes a change there re-execute every page; because the folder is a
-    Sphinx ``env`` setting, the change also makes Sphinx re-read every page.
+    Recognizes ``from dlbook.x import ...``, ``from dlbook import x`` and ``import dlbook.x``
+    statements (also indented, aliased or parenthesized) in ``{code-cell}`` blocks.
     """
-    if config.nb_execution_cache_path:  # set explicitly, e.g. by a benchmark: leave it
+    names: list[str] = []
+    for cell in _CODE_CELL.finditer(text):
+        code = cell.group(2)
+        for match in _FROM_IMPORT.finditer(code):
+            base = match.group(1)
+            imported = match.group(2).strip("()").split(",")
+            names += [base] + [f"{base}.{item.split()[0]}" for item in imported if item.strip()]
+        for match in _IMPORT.finditer(code):
+            names += [item.split()[0] for item in match.group(1).split(",") if item.strip()]
+    return frozenset(module for name in names for module in modules_named(name))
+
+
+def with_dependency_key(text: str, key: str) -> str:
+    """Return page ``text`` with ``dlbook_dependencies: key`` added to the kernelspec of its front matter.
+
+    The kernelspec block is rewritten as one JSON line padded with blank lines, so every line
+    of the page keeps its number (warnings point at the right line).
+    """
+    front = _FRONT_MATTER.match(text)
+    if front is None:
+        raise ValueError("expected the page to start with a '---' front matter block")
+    block = front.group(1)
+    spec = (yaml.safe_load(block) or {}).get("kernelspec")
+    if not isinstance(spec, dict):
+        raise ValueError(f"expected a 'kernelspec' mapping in the front matter, got {spec!r}")
+    lines = block.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith("kernelspec:"))
+    end = start + 1
+    while end < len(lines) and (lines[end][:1] in (" ", "\t") or not lines[end].strip()):
+        end += 1
+    new_spec = f"kernelspec: {json.dumps({**spec, KEY: key}, sort_keys=True)}\n"
+    new_block = "".join(lines[:start]) + new_spec + "\n" * (end - start - 1) + "".join(lines[end:])
+    return text[: front.start(1)] + new_block + text[front.end(1) :]
+
+
+def has_kernelspec(text: str) -> bool:
+    """Return whether page ``text`` starts with front matter that names a kernel (an executed page)."""
+    front = _FRONT_MATTER.match(text)
+    if front is None:
+        return False
+    meta = yaml.safe_load(front.group(1))
+    return isinstance(meta, dict) and "kernelspec" in meta
+
+
+def _key_page_on_its_dependencies(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Before MyST-NB parses an executed page, put its dependency fingerprint into its kernelspec.
+
+    jupyter-cache keys a page on its code cells and its kernelspec, so the page re-executes when
+    the meaning of a ``dlbook`` module it imports (directly or through others), the requirements
+    or the data checksums change, and not otherwise. Each of those files is also noted as a
+    dependency, so Sphinx re-reads the page when one of them is edited; if the edit changed
+    nothing but comments or docstrings, the key is the same and the cached outputs are used.
+    Only the text passed to the parser changes, never the file.
+    """
+    if not has_kernelspec(source[0]):
         return
-    cache_root = Path(app.outdir).parent / ".jupyter_cache"
-    key = dependency_hash()
-    config.nb_execution_cache_path = str(cache_root / key)
-    if cache_root.is_dir():
-        for old in cache_root.iterdir():
-            if old.is_dir() and old.name != key:
-                shutil.rmtree(old, ignore_errors=True)
+    modules = closure(page_modules(source[0]))
+    source[0] = with_dependency_key(source[0], fingerprint(modules))
+    for path in [*(module_path(m) for m in sorted(modules)), *(REPO_ROOT / name for name in EXTERNAL_INPUTS)]:
+        app.env.note_dependency(str(path))
+
+
+def _limit_cache_size(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Let the execution cache keep :data:`VERSIONS_PER_PAGE` records per page, dropping the least recently used.
+
+    jupyter-cache keeps 1000 records by default: every version of every page, figures included.
+    """
+    if env.mystnb_config.execution_mode != "cache":
+        return
+    from jupyter_cache import get_cache  # a dependency of MyST-NB, needed only when building
+
+    limit = VERSIONS_PER_PAGE * max(1, len(env.found_docs))
+    get_cache(env.mystnb_config.execution_cache_path).change_cache_limit(limit)
 
 
 def setup(app: Sphinx) -> dict:
     """Register the hooks; kernels started by the build inherit the environment set here."""
     os.environ["TQDM_DISABLE"] = "1"
-    app.connect("config-inited", _use_keyed_cache, priority=100)
+    app.connect("source-read", _key_page_on_its_dependencies)
+    app.connect("env-before-read-docs", _limit_cache_size)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,4 +1,4 @@
-"""Figures for the convolution chapters: heatmap grids, size traces, robustness curves, confusion and error galleries."""
+"""Figures for the convolution chapters: heatmap grids, size traces, robustness curves, confusion matrices, error galleries."""
 
 from __future__ import annotations
 
@@ -10,17 +10,6 @@ import torch
 from matplotlib.figure import Figure
 
 from dlbook.plots import COLORS
-
-
-def confusion_matrix(y_true: torch.Tensor, y_pred: torch.Tensor, n_classes: int = 10) -> torch.Tensor:
-    """Return the ``(n_classes, n_classes)`` int64 count matrix: row = true class, column = predicted class."""
-    if y_true.shape != y_pred.shape or y_true.dim() != 1:
-        raise ValueError(f"expected two label vectors of equal shape (N,), got {tuple(y_true.shape)} and {tuple(y_pred.shape)}")
-    if len(y_true) and (int(torch.min(torch.cat([y_true, y_pred]))) < 0
-                        or int(torch.max(torch.cat([y_true, y_pred]))) >= n_classes):
-        raise ValueError(f"labels must lie in [0, {n_classes - 1}]")
-    flat = y_true.long() * n_classes + y_pred.long()
-    return torch.bincount(flat, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
 
 def plot_heatmaps(

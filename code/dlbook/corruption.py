@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-
-import numpy as np
 import torch
-from torch import nn
-
-from dlbook.train import predict
 
 
 def _check_images(x: torch.Tensor) -> None:
@@ -55,28 +49,3 @@ def shift_images(x: torch.Tensor, max_shift: int, seed: int) -> torch.Tensor:
     batch = torch.arange(n, device=x.device)[:, None, None]
     out = padded.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]]  # (N, H, W, C)
     return out.permute(0, 3, 1, 2).contiguous()
-
-
-def accuracy_under_corruption(
-    models: Mapping[str, Sequence[nn.Module]],
-    x: torch.Tensor,
-    y: torch.Tensor,
-    corrupt: Callable[[torch.Tensor, float, int], torch.Tensor],
-    levels: Sequence[float],
-    seed: int = 0,
-) -> dict[str, np.ndarray]:
-    """Return, for each named group of ``models``, the accuracy of every model at every corruption level.
-
-    Each group's result has shape ``(len(group), len(levels))``. ``corrupt(x, level, seed)`` (e.g.
-    :func:`zero_pixels` or :func:`shift_images`) is applied once per level with the same ``seed``,
-    and every model of every group sees exactly those corrupted images.
-    """
-    if not levels or not models or not all(models.values()):
-        raise ValueError("need at least one corruption level and at least one model in every group")
-    result = {name: np.empty((len(group), len(levels))) for name, group in models.items()}
-    for j, level in enumerate(levels):
-        corrupted = corrupt(x, level, seed)
-        for name, group in models.items():
-            for i, model in enumerate(group):
-                result[name][i, j] = float((predict(model, corrupted) == y).float().mean())
-    return result

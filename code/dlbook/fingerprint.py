@@ -26,22 +26,50 @@ def module_path(module: str, root: Path = REPO_ROOT) -> Path:
     return path
 
 
-def _is_module(module: str, root: Path) -> bool:
-    try:
-        module_path(module, root)
-    except ValueError:
-        return False
-    return True
+def modules_named(name: str, root: Path = REPO_ROOT) -> frozenset[str]:
+    """Return the ``dlbook`` modules that importing the dotted ``name`` runs (none if it is not in ``dlbook``).
+
+    ``"dlbook.train.History"`` gives ``{"dlbook", "dlbook.train"}``: the package's ``__init__`` runs too.
+    """
+    parts = name.split(".")
+    if parts[0] != PACKAGE:
+        return frozenset()
+    found = set()
+    for module in (PACKAGE, ".".join(parts[:2])):
+        try:
+            module_path(module, root)
+        except ValueError:
+            continue
+        found.add(module)
+    return frozenset(found)
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Return every node of ``tree`` except those in the body of an ``if TYPE_CHECKING:`` block."""
+    nodes, todo = [], [tree]
+    while todo:
+        node = todo.pop()
+        nodes.append(node)
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            todo.extend(node.orelse)
+        else:
+            todo.extend(ast.iter_child_nodes(node))
+    return nodes
 
 
 def imported_modules(source: str, root: Path = REPO_ROOT) -> frozenset[str]:
     """Return the ``dlbook`` modules that Python ``source`` imports anywhere (also inside functions).
 
-    ``from dlbook import x`` counts as importing the package and, if ``x`` is a module, ``dlbook.x``;
-    importing ``dlbook.x`` also runs the package's ``__init__``, so ``"dlbook"`` is included too.
+    ``from dlbook import x`` counts as importing the package and, if ``x`` is a module, ``dlbook.x``.
+    Imports under ``if TYPE_CHECKING:`` are for annotations only, never run, and are left out.
     """
     found: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
+    for node in _runtime_nodes(ast.parse(source)):
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -52,8 +80,7 @@ def imported_modules(source: str, root: Path = REPO_ROOT) -> frozenset[str]:
         else:
             continue
         for name in names:
-            if name == PACKAGE or name.startswith(PACKAGE + "."):
-                found.update(m for m in (PACKAGE, ".".join(name.split(".")[:2])) if _is_module(m, root))
+            found |= modules_named(name, root)
     return frozenset(found)
 
 

@@ -61,7 +61,6 @@ def train_toy(
     n_iters: int,
     batch_size: int | None = None,
     order: str = "shuffle",
-    optimizer: str = "sgd",
     probes: dict[str, Probe] | None = None,
     snapshot_every: int = 0,
     seed: int = 0,
@@ -71,8 +70,8 @@ def train_toy(
     One iteration is one parameter update. ``batch_size=None`` is full-batch gradient descent.
     Otherwise the data are visited in epochs of mini-batches: ``order="shuffle"`` draws a fresh
     order each epoch from ``seed``; ``order="sorted"`` visits every class-0 example, then every
-    class-1 example, in every epoch (the ordered SGD of chapter 1C). ``optimizer`` is ``"sgd"``
-    (plain steps of size ``lr``) or ``"adam"``. ``probes`` maps names to functions of the model
+    class-1 example, in every epoch (the ordered SGD of chapter 1C). The optimizer is plain SGD
+    (steps of size ``lr``). ``probes`` maps names to functions of the model
     evaluated after every update; ``snapshot_every=k > 0`` stores the parameters every ``k``
     iterations (and at the start and end) for animations. Nothing is printed.
     """
@@ -83,12 +82,9 @@ def train_toy(
         raise ValueError(f"batch_size must lie in 1..{len(x)} or be None, got {batch_size}")
     if order not in ORDERS:
         raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
-    if optimizer not in ("sgd", "adam"):
-        raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
     if snapshot_every < 0:
         raise ValueError(f"snapshot_every must be >= 0, got {snapshot_every}")
-    params = list(model.parameters())
-    opt = torch.optim.SGD(params, lr=lr) if optimizer == "sgd" else torch.optim.Adam(params, lr=lr)
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
     probes = probes or {}
     gen = torch.Generator().manual_seed(seed)
     run = ToyRun(probes={name: [] for name in probes})

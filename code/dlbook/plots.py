@@ -1,14 +1,19 @@
-"""The book's shared figure style and the plots several chapters use: training curves, digits, class counts."""
+"""The book's shared figure style and the MNIST plots: training curves, digits, class counts, accuracy against size."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from dlbook.train import History
+if TYPE_CHECKING:  # annotations only: plotting does not depend on the training code
+    from dlbook.depthwidth import StudyPoint
+    from dlbook.train import History
 
 #: Colours used consistently across the book (colour-blind safe, from the Okabe-Ito palette).
 COLORS = {
@@ -98,4 +103,32 @@ def plot_class_counts(labels: torch.Tensor, title: str = "") -> Figure:
     ax.bar(range(len(counts)), counts.tolist(), color=COLORS["train"])
     ax.set(xlabel="digit (class label)", ylabel="number of images", xticks=range(len(counts)), title=title)
     ax.grid(axis="x", visible=False)
+    return fig
+
+
+#: Colour and marker of each network depth in :func:`plot_accuracy_vs_params`.
+DEPTH_STYLE = {1: (COLORS["train"], "o"), 2: (COLORS["val"], "s"), 3: (COLORS["test"], "^")}
+
+
+def plot_accuracy_vs_params(points: Sequence[StudyPoint]) -> Figure:
+    """Return test accuracy (%) against parameter count (log scale), one line per depth, std as error bars."""
+    if not points:
+        raise ValueError("points must not be empty")
+    fig, ax = plt.subplots(figsize=(6.4, 3.8), layout="constrained")
+    for depth in sorted({p.depth for p in points}):
+        row = sorted((p for p in points if p.depth == depth), key=lambda p: p.n_params)
+        color, marker = DEPTH_STYLE.get(depth, (COLORS["neutral"], "D"))
+        ax.errorbar([p.n_params for p in row], [100 * p.test_acc_mean for p in row],
+                    yerr=[100 * p.test_acc_std for p in row], color=color, marker=marker, capsize=3,
+                    label=f"{depth} hidden layer{'s' if depth > 1 else ''}")
+        for p in row:
+            ax.annotate(str(p.width), (p.n_params, 100 * p.test_acc_mean), textcoords="offset points",
+                        xytext=(4, -10), fontsize=7, color=color)
+    ax.set_xscale("log")
+    thousands = FuncFormatter(lambda value, _: f"{value / 1000:g}k")
+    ax.xaxis.set_major_formatter(thousands)
+    ax.xaxis.set_minor_formatter(thousands)
+    ax.tick_params(axis="x", which="minor", labelsize=7)
+    ax.set(xlabel="trainable parameters (log scale)", ylabel="test accuracy (%)")
+    ax.legend(title="units per layer annotated", loc="lower right")
     return fig

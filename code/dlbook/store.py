@@ -62,7 +62,7 @@ def result_path(name: str, depends_on: str) -> Path:
 def cached(name: str, compute: Callable[[], Plain], *, depends_on: str) -> Plain:
     """Return the stored result ``name``, or run ``compute()``, store its result and return it.
 
-    ``depends_on`` names the ``dlbook`` module that defines the computation (e.g. ``"dlbook.cnn"``):
+    ``depends_on`` names the ``dlbook`` module that defines the computation (e.g. ``"dlbook.experiments"``):
     an edit that changes the meaning of it or of a module it imports makes a new version, while
     comment and docstring edits do not. The :data:`KEEP_VERSIONS` most recently used versions of a
     name are kept, so switching between branches finds its results again.

@@ -7,10 +7,10 @@ import math
 import torch
 
 #: Names accepted by :func:`make_toy_data`.
-DATASETS = ("circle", "xor", "gaussians", "spiral")
+DATASETS = ("circle", "xor", "gaussians")
 
 #: Names accepted by :func:`truth_table`.
-TRUTH_TABLES = ("or", "and", "xor")
+TRUTH_TABLES = ("or", "xor")
 
 
 def make_toy_data(
@@ -23,8 +23,8 @@ def make_toy_data(
     """Return ``(x, y)``: ``n`` points ``(n, 2)`` in about ``[-1, 1]^2`` and class labels ``(n,)`` in {0, 1}.
 
     The generators follow the Playground's: ``circle`` (class 1 inside radius 0.5, class 0 in the
-    ring 0.7-1), ``xor`` (class 1 where ``x1 * x2 > 0``), ``gaussians`` (two blobs on the diagonal)
-    and ``spiral`` (two interleaved arms). Half of the points (rounded down) are drawn for class 1.
+    ring 0.7-1), ``xor`` (class 1 where ``x1 * x2 > 0``) and ``gaussians`` (two blobs on the
+    diagonal). Half of the points (rounded down) are drawn for class 1.
     ``noise`` is the standard deviation of Gaussian jitter added to the coordinates.
     """
     if name not in DATASETS:
@@ -50,13 +50,9 @@ def make_toy_data(
         s1 = torch.where(torch.rand(n, generator=gen) < 0.5, -1.0, 1.0).double()
         s2 = torch.where(y == 1, s1, -s1)
         x = mag * torch.stack([s1, s2], dim=1)
-    elif name == "gaussians":
+    else:  # gaussians
         centre = torch.where(y == 1, 0.5, -0.5).double().unsqueeze(1).expand(n, 2)
         x = centre + 0.25 * torch.randn(n, 2, generator=gen, dtype=torch.float64)
-    else:  # spiral
-        t = uniform(n, 0.0, 1.0)
-        angle = 1.75 * 2 * math.pi * t + math.pi * (y == 0).double()
-        x = torch.stack([t * torch.cos(angle), t * torch.sin(angle)], dim=1)
     x = x + noise * torch.randn(n, 2, generator=gen, dtype=torch.float64)
     perm = torch.randperm(n, generator=gen)
     return x[perm].to(dtype), y[perm]
@@ -82,5 +78,5 @@ def truth_table(name: str, dtype: torch.dtype = torch.float64) -> tuple[torch.Te
         raise ValueError(f"name must be one of {TRUTH_TABLES}, got {name!r}")
     x = torch.tensor([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=dtype)
     a, b = x[:, 0].bool(), x[:, 1].bool()
-    y = {"or": a | b, "and": a & b, "xor": a ^ b}[name]
+    y = a | b if name == "or" else a ^ b
     return x, y.long()

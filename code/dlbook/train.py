@@ -79,17 +79,13 @@ def train(
     shuffle: bool = True,
     seed: int = 0,
     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
-    on_step: Callable[[int, nn.Module, float], None] | None = None,
-    on_epoch: Callable[[int, History], None] | None = None,
 ) -> History:
     """Train ``model`` in place on ``(x, y)`` with mini-batches and return its :class:`History`.
 
     Batches are slices of in-memory tensors (no DataLoader). With ``shuffle`` each epoch
     visits the examples in a fresh order drawn from ``seed``; without it, in the given
-    order. ``scheduler`` is stepped after every batch. ``on_step(step, model, loss)`` is
-    called after every update, ``on_epoch(epoch, history)`` after every epoch (for
-    progress display or probes). Train metrics are measured over the epoch's batches;
-    train accuracy is recorded only for class-index targets ``(N,)``.
+    order. ``scheduler`` is stepped after every batch. Train metrics are measured over the
+    epoch's batches; train accuracy is recorded only for class-index targets ``(N,)``.
     """
     if n_epochs < 1 or batch_size < 1:
         raise ValueError(f"n_epochs and batch_size must be positive, got {n_epochs} and {batch_size}")
@@ -100,8 +96,7 @@ def train(
     class_targets = y.dim() == 1 and not y.dtype.is_floating_point
     generator = torch.Generator().manual_seed(seed)
     history = History()
-    step = 0
-    for epoch in range(n_epochs):
+    for _ in range(n_epochs):
         start_time = time.perf_counter()
         model.train()
         order = torch.randperm(len(x), generator=generator).to(device) if shuffle else None
@@ -123,9 +118,6 @@ def train(
             loss_sum += loss.detach() * len(xb)
             if class_targets:
                 correct += (logits.detach().argmax(dim=1) == yb).sum()
-            step += 1
-            if on_step is not None:
-                on_step(step, model, float(loss))
         history.train_loss.append(float(loss_sum) / len(x))
         if class_targets:
             history.train_acc.append(float(correct) / len(x))
@@ -134,6 +126,4 @@ def train(
             history.val_loss.append(val_loss)
             history.val_acc.append(val_acc)
         history.epoch_seconds.append(time.perf_counter() - start_time)
-        if on_epoch is not None:
-            on_epoch(epoch, history)
     return history

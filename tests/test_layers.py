@@ -1,0 +1,38 @@
+"""The package's layering: every module has one layer, and no module imports from a higher layer."""
+
+import pytest
+
+from dlbook.fingerprint import REPO_ROOT, imported_modules
+
+#: Lowest first. A module may import modules of its own layer and of lower layers only.
+LAYERS = {
+    "foundations": {"fingerprint", "runtime", "tables", "claims"},
+    "data": {"mnist", "preprocess", "toydata", "corruption"},
+    "models": {"models", "cnn", "initialization", "logic_nets", "convarith", "pooling", "probes"},
+    "training and evaluation": {"train", "playground"},
+    "experiments and store": {"store", "experiments", "depthwidth"},
+    "metrics": {"metrics", "stats"},
+    "plots": {"plots", "toyplots", "cnnplots"},
+    "build": {"buildhooks"},
+}
+RANK = {module: rank for rank, modules in enumerate(LAYERS.values()) for module in modules}
+MODULES = sorted(p.stem for p in (REPO_ROOT / "code" / "dlbook").glob("*.py") if p.stem != "__init__")
+
+
+def test_every_module_has_exactly_one_layer():
+    placed = [m for modules in LAYERS.values() for m in modules]
+    assert sorted(placed) == MODULES, "place each module of code/dlbook in one layer of LAYERS"
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_no_import_from_a_higher_layer(module):
+    source = (REPO_ROOT / "code" / "dlbook" / f"{module}.py").read_text(encoding="utf-8")
+    imported = {m.split(".")[1] for m in imported_modules(source) if m != "dlbook"}
+    higher = {m for m in imported if RANK[m] > RANK[module]}
+    assert not higher, f"dlbook.{module} imports {higher} from a higher layer"
+
+
+def test_a_higher_import_is_detected():
+    # the check above can fail: corruption (data) importing train (training) would be reported
+    imported = {m.split(".")[1] for m in imported_modules("from dlbook.train import predict\n") if m != "dlbook"}
+    assert {m for m in imported if RANK[m] > RANK["corruption"]} == {"train"}

@@ -1,0 +1,61 @@
+"""Tests for dlbook.metrics: confusion matrices and accuracy under corruption."""
+
+import pytest
+import torch
+from torch import nn
+
+from dlbook.corruption import zero_pixels
+from dlbook.metrics import accuracy_under_corruption, confusion_matrix
+
+
+def test_confusion_matrix_counts_pairs_row_true_column_predicted():
+    y_true = torch.tensor([0, 0, 1, 2, 2, 2])
+    y_pred = torch.tensor([0, 1, 1, 2, 0, 2])
+    matrix = confusion_matrix(y_true, y_pred, n_classes=3)
+    assert matrix.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+    assert int(matrix.sum()) == len(y_true) and int(matrix.trace()) == int((y_true == y_pred).sum())
+
+
+@pytest.mark.parametrize("y_true,y_pred,match", [
+    (torch.tensor([0, 1]), torch.tensor([0]), "equal shape"),
+    (torch.tensor([0, 3]), torch.tensor([0, 1]), r"\[0, 2\]"),
+    (torch.tensor([0, -1]), torch.tensor([0, 1]), r"\[0, 2\]"),
+])
+def test_confusion_matrix_rejects_bad_labels(y_true, y_pred, match):
+    with pytest.raises(ValueError, match=match):
+        confusion_matrix(y_true, y_pred, n_classes=3)
+
+
+def test_accuracy_under_corruption_shape_and_values():
+    class Brightness(nn.Module):
+        """Predicts class 1 when the image is bright on average, else 0."""
+
+        def __init__(self):
+            super().__init__()
+            self.dummy = nn.Parameter(torch.zeros(1))
+
+        def forward(self, x):
+            mean = x.flatten(1).mean(1, keepdim=True)
+            return torch.cat([0.5 - mean, mean - 0.5], dim=1)
+
+    x = torch.ones(20, 1, 4, 4)
+    y = torch.ones(20, dtype=torch.long)
+    calls = []
+
+    def counted_zero_pixels(images, fraction, seed):
+        calls.append(fraction)
+        return zero_pixels(images, fraction, seed)
+
+    acc = accuracy_under_corruption({"a": [Brightness(), Brightness()], "b": [Brightness()]}, x, y,
+                                    counted_zero_pixels, [0.0, 0.25, 0.75])
+    assert set(acc) == {"a", "b"} and acc["a"].shape == (2, 3) and acc["b"].shape == (1, 3)
+    # accuracies are counts over 20 images: exact
+    assert acc["a"][:, 0].tolist() == [1.0, 1.0] and acc["a"][:, 2].tolist() == [0.0, 0.0]
+    assert acc["b"].tolist() == acc["a"][:1].tolist()
+    assert calls == [0.0, 0.25, 0.75]  # each level corrupted once, shared by every model
+    with pytest.raises(ValueError, match="at least one"):
+        accuracy_under_corruption({}, x, y, zero_pixels, [0.0])
+    with pytest.raises(ValueError, match="at least one"):
+        accuracy_under_corruption({"a": []}, x, y, zero_pixels, [0.0])
+    with pytest.raises(ValueError, match="at least one"):
+        accuracy_under_corruption({"a": [Brightness()]}, x, y, zero_pixels, [])

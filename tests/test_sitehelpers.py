@@ -1,0 +1,33 @@
+"""Tests for the site test helpers: a missing site skips with how to build it, except in CI; the TOC's pages."""
+
+import pytest
+
+from _sitehelpers import BUILD_HINT, REPO_ROOT, require_site, toc_pages
+
+
+def test_missing_site_skips_with_how_to_build_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("BOOK_HTML_DIR", str(tmp_path))
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="jupyter-book build book/"):
+        require_site()
+
+
+def test_missing_site_fails_in_ci(tmp_path, monkeypatch):
+    monkeypatch.setenv("BOOK_HTML_DIR", str(tmp_path))
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="required when CI=true"):
+        require_site()
+
+
+def test_a_built_site_is_returned(tmp_path, monkeypatch):
+    (tmp_path / "index.html").write_text("<html></html>")
+    monkeypatch.setenv("BOOK_HTML_DIR", str(tmp_path))
+    assert require_site() == tmp_path.resolve()
+    assert "jupyter-book build" in BUILD_HINT
+
+
+def test_toc_pages_are_the_book_sources():
+    pages = toc_pages()
+    assert "intro.html" in pages and "part3/3g-mnist-cnn.html" in pages
+    assert all((REPO_ROOT / "book" / page.replace(".html", ".md")).is_file() for page in pages)
+    assert len(pages) == len(set(pages))
