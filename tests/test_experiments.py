@@ -60,6 +60,7 @@ def test_train_seeds_stores_runs_and_scores_on_test():
     assert len(list(store.store_dir().glob(f"{TINY.key()}-s*.pt"))) == 2
     again = experiments.train_seeds(TINY, data, seeds=[0, 1])  # loaded from the store
     assert torch.equal(runs[1].model[0].weight, again[1].model[0].weight)
+    assert again[1].history == runs[1].history and not again[1].model.training
     scores = experiments.score_on_test(runs, data)
     expected = [float((r.model(data.x_test).argmax(1) == data.y_test).float().mean()) for r in runs]
     assert scores == pytest.approx(expected)

@@ -8,11 +8,11 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # only for annotations: training code imports this module without needing Sphinx
+from dlbook.fingerprint import REPO_ROOT
+
+if TYPE_CHECKING:  # only for annotations: the book's modules import without Sphinx
     from sphinx.application import Sphinx
     from sphinx.config import Config
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 #: What the executed outputs depend on besides the pages' own cells.
 CACHE_INPUTS = ("code/**/*.py", "requirements.txt", "pyproject.toml", "data/mnist/SHA256SUMS")

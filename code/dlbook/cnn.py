@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 
@@ -140,9 +141,10 @@ def trained_cnn(
         model, history = train_cnn(data.x_train, data.y_train, recipe, seed, channels=channels,
                                    downsample=downsample, dropout=dropout,
                                    final_conv_channels=final_conv_channels, val=(data.x_val, data.y_val))
-        return {"state": {k: v.cpu() for k, v in model.state_dict().items()}, "history": history}
+        return {"state": {k: v.cpu() for k, v in model.state_dict().items()},
+                "history": dataclasses.asdict(history)}
 
-    result = cached(name, compute)
+    result = cached(name, compute, depends_on=__name__)
     model = build_cnn(channels, downsample, dropout, final_conv_channels, image_size=data.x_train.shape[-1])
     model.load_state_dict(result["state"])
-    return model.to(device=default_device(), memory_format=torch.channels_last).eval(), result["history"]
+    return model.to(device=default_device(), memory_format=torch.channels_last).eval(), History(**result["history"])

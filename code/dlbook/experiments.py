@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Sequence
@@ -101,16 +102,29 @@ def train_recipe(recipe: MlpRecipe, data: MnistSplits, seed: int) -> Run:
     return Run(recipe=recipe, seed=seed, model=model.cpu().eval(), history=history)
 
 
+def _stored_run(recipe: MlpRecipe, data: MnistSplits, seed: int) -> dict:
+    """Train ``recipe`` from ``seed`` and return what the store keeps: weights and history as plain data."""
+    run = train_recipe(recipe, data, seed)
+    return {"state": run.model.state_dict(), "history": dataclasses.asdict(run.history)}
+
+
 def train_seeds(recipe: MlpRecipe, data: MnistSplits, seeds: Sequence[int]) -> list[Run]:
     """Train ``recipe`` once per seed, reusing runs already in the build's result store.
 
     Training is seeded, so a stored run is the run this call would produce; the store
-    only saves time when several pages (or a rebuild) need the same run.
+    only saves time when several pages (or a rebuild) need the same run. The models come
+    back on the CPU in eval mode.
     """
     if not seeds:
         raise ValueError("seeds must name at least one seed")
-    return [cached(f"{recipe.key()}-s{seed}", functools.partial(train_recipe, recipe, data, seed))
-            for seed in seeds]
+    runs = []
+    for seed in seeds:
+        stored = cached(f"{recipe.key()}-s{seed}", functools.partial(_stored_run, recipe, data, seed),
+                        depends_on=__name__)
+        model = build_model(recipe, data.x_train.shape[1])
+        model.load_state_dict(stored["state"])
+        runs.append(Run(recipe=recipe, seed=seed, model=model.eval(), history=History(**stored["history"])))
+    return runs
 
 
 def score_on_test(runs: Sequence[Run], data: MnistSplits) -> list[float]:

@@ -1,4 +1,4 @@
-"""A disk store of computed results (trained weights, histories) shared between pages of one build."""
+"""A disk store of computed results (trained weights, histories) keyed by name and by the code they depend on."""
 
 from __future__ import annotations
 
@@ -7,35 +7,78 @@ import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import torch
 
-from dlbook.buildhooks import REPO_ROOT, dependency_hash
-
-T = TypeVar("T")
+from dlbook.fingerprint import REPO_ROOT, dependency_fingerprint
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
+#: How many versions (fingerprints) of one name are kept; older ones are deleted when a new one is stored.
+KEEP_VERSIONS = 3
+
+#: What a stored result may be made of: what ``torch.load(..., weights_only=True)`` reads back.
+Plain = torch.Tensor | dict | list | tuple | str | int | float | bool | None
+
 
 def store_dir() -> Path:
-    """Return ``_build/.results/<hash>``: results are keyed by the same hash as the execution cache."""
-    return REPO_ROOT / "_build" / ".results" / dependency_hash()
+    """Return ``_build/.results``, the folder that holds every stored result."""
+    return REPO_ROOT / "_build" / ".results"
 
 
-def cached(name: str, compute: Callable[[], T]) -> T:
-    """Return the stored result ``name``, or run ``compute()``, store its result and return it.
+def _check_plain(value: object, where: str = "result") -> None:
+    """Raise ValueError unless ``value`` is built only of tensors, dicts, lists, tuples and scalars."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, (str, int)):
+                raise ValueError(f"{where} must have str or int keys, got {key!r}")
+            _check_plain(item, f"{where}[{key!r}]")
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_plain(item, f"{where}[{i}]")
+    elif not (value is None or isinstance(value, (torch.Tensor, str, int, float, bool))):
+        raise ValueError(f"{where} must be made of tensors, dicts, lists, tuples and scalars, "
+                         f"got {type(value).__name__}")
 
-    Results are written atomically (a temporary file renamed into place), so an interrupted
-    run leaves nothing half-written. Because training is seeded, a stored result equals what
-    ``compute()`` would return again on the same machine; it only saves the time.
+
+def _versions(folder: Path, name: str) -> list[Path]:
+    """Return the stored versions of ``name`` in ``folder``, newest first."""
+    pattern = re.compile(rf"^{re.escape(name)}-[0-9a-f]{{16}}\.pt$")
+    found = [p for p in folder.glob(f"{name}-*.pt") if pattern.match(p.name)]
+    return sorted(found, key=lambda p: p.stat().st_mtime_ns, reverse=True)
+
+
+def result_path(name: str, depends_on: str) -> Path:
+    """Return where the result ``name`` computed by the code of module ``depends_on`` is stored.
+
+    The file is ``<store_dir>/<name>-<fingerprint>.pt``, where the fingerprint covers the module
+    ``depends_on`` and every ``dlbook`` module it imports (see :mod:`dlbook.fingerprint`).
     """
     if not _NAME.match(name):
         raise ValueError(f"name must be lowercase letters, digits, '_', '-' or '.', got {name!r}")
-    path = store_dir() / f"{name}.pt"
+    return store_dir() / f"{name}-{dependency_fingerprint(depends_on)}.pt"
+
+
+def cached(name: str, compute: Callable[[], Plain], *, depends_on: str) -> Plain:
+    """Return the stored result ``name``, or run ``compute()``, store its result and return it.
+
+    ``depends_on`` names the ``dlbook`` module that defines the computation (e.g. ``"dlbook.cnn"``):
+    an edit that changes the meaning of it or of a module it imports makes a new version, while
+    comment and docstring edits do not. The :data:`KEEP_VERSIONS` most recently used versions of a
+    name are kept, so switching between branches finds its results again.
+
+    The result must be plain data (tensors, dicts, lists, tuples, scalars): it is loaded with
+    ``torch.load(..., weights_only=True)``, which runs no code. It is written atomically (a
+    temporary file renamed into place), so an interrupted run leaves nothing half-written.
+    Because training is seeded, a stored result equals what ``compute()`` would return again on
+    the same machine; it only saves the time.
+    """
+    path = result_path(name, depends_on)
     if path.is_file():
-        return torch.load(path, weights_only=False)
+        path.touch()  # most recently used: kept longest
+        return torch.load(path, weights_only=True)
     result = compute()
+    _check_plain(result)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
@@ -45,4 +88,6 @@ def cached(name: str, compute: Callable[[], T]) -> T:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    for old in _versions(path.parent, name)[KEEP_VERSIONS:]:
+        old.unlink(missing_ok=True)
     return result
