@@ -94,11 +94,11 @@ def _draw_points(ax: Axes, x: torch.Tensor, y: torch.Tensor, title: str) -> None
     ax.grid(False)
 
 
-def add_probability_colorbar(fig: Figure, axes: Axes | Sequence[Axes]) -> None:
-    """Add one colorbar "P(class 1)" for the probability shading of ``axes``, with a legend of the marks."""
+def add_probability_colorbar(fig: Figure, axes: Axes | Sequence[Axes], label: str = "predicted P(class 1)") -> None:
+    """Add one colorbar, labelled ``label``, for the probability shading of ``axes``."""
     mappable = ScalarMappable(norm=Normalize(0, 1), cmap=PROBABILITY_CMAP)
     bar = fig.colorbar(mappable, ax=axes, shrink=0.85, pad=0.02)
-    bar.set_label("predicted P(class 1)")
+    bar.set_label(label)
     bar.set_ticks([0, 0.25, 0.5, 0.75, 1])
 
 
@@ -174,12 +174,13 @@ def animate_training(
     if not run.snapshots:
         raise ValueError("run has no snapshots; train with snapshot_every > 0")
     net = copy.deepcopy(model)
-    fig, (ax_reg, ax_loss) = plt.subplots(1, 2, figsize=(7.0, 3.1), dpi=dpi, layout="constrained")
+    fig, (ax_reg, ax_loss) = plt.subplots(1, 2, figsize=(7.0, 3.1), dpi=dpi, layout="constrained",
+                                      gridspec_kw={"wspace": 0.08})
     grid = _grid(x, grid_n)
     net.load_state_dict(run.snapshots[0][1])
     painted = _paint_probability(ax_reg, net, *grid) + _draw_unit_lines(ax_reg, net, *grid[:2])
     _draw_points(ax_reg, x, y, title)
-    add_probability_colorbar(fig, ax_reg)
+    add_probability_colorbar(fig, ax_reg, label="P(class 1)")
     iters = np.arange(len(run.loss))
     ax_loss.plot(iters, run.loss, color=COLORS["neutral"], alpha=0.3, lw=1, label="whole run")
     (done,) = ax_loss.plot([], [], color=COLORS["train"], lw=1.5, label="so far")
