@@ -26,6 +26,8 @@ CLASS_COLORS = ("#E69F00", "#0072B2")
 CLASS_MARKERS = ("o", "s")
 #: Shading of P(class 1): light orange (0) through white (0.5) to light blue (1), paler than the points.
 PROBABILITY_CMAP = LinearSegmentedColormap.from_list("p_class_1", ["#F5D9A3", "#FFFFFF", "#A9CBE6"])
+#: A probability map spanning at most this range is drawn without a 0.5 boundary (see ``_paint_probability``).
+FLAT_RANGE = 0.02
 #: Colour of the first-layer units' zero lines.
 UNIT_LINE_COLOR = "#444444"
 
@@ -47,12 +49,16 @@ def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Ax
 
 
 def _paint_probability(ax: Axes, model: nn.Module, a: np.ndarray, b: np.ndarray, pts: torch.Tensor) -> list:
-    """Shade sigmoid(logit) of ``model`` on the grid ``(a, b)`` and draw its 0.5 contour; return the new artists."""
+    """Shade sigmoid(logit) of ``model`` on the grid ``(a, b)`` and draw its 0.5 contour; return the new artists.
+
+    A nearly constant output (probabilities spanning at most :data:`FLAT_RANGE` over the grid)
+    gets no 0.5 contour: where such an output happens to cross one half decides nothing.
+    """
     with torch.inference_mode():
         prob = torch.sigmoid(model(pts.to(next(model.parameters()).dtype))).reshape(a.shape).numpy()
     artists = [ax.contourf(a, b, prob, levels=np.linspace(0, 1, 11), cmap=PROBABILITY_CMAP, vmin=0, vmax=1,
                            zorder=0)]
-    if prob.min() < 0.5 < prob.max():
+    if prob.min() < 0.5 < prob.max() and prob.max() - prob.min() > FLAT_RANGE:
         artists.append(ax.contour(a, b, prob, levels=[0.5], colors="k", linewidths=1.4, zorder=1))
     return artists
 
@@ -245,8 +251,8 @@ def plot_output_map(
 ) -> Figure:
     """Return a heat map of the scalar output of ``model`` over ``lim``^2 with its value written at each point of ``x``.
 
-    ``x`` is ``(N, 2)`` (e.g. the four binary inputs). A colorbar gives the output scale; the
-    contour lines are drawn at integer output values.
+    ``x`` is ``(N, 2)`` (e.g. the four binary inputs). A colorbar gives the output scale; white
+    contour lines mark the half-integer output values (..., -0.5, 0.5, 1.5, ...).
     """
     if x.dim() != 2 or x.shape[1] != 2:
         raise ValueError(f"x must have shape (N, 2), got {tuple(x.shape)}")
@@ -258,8 +264,8 @@ def plot_output_map(
         zx = model(x.to(dtype)).reshape(-1).double().numpy()
     fig, ax = _new_axes(ax, (4.4, 3.4))
     image = ax.imshow(z, origin="lower", extent=(lim[0], lim[1], lim[0], lim[1]), cmap="viridis", aspect="equal")
-    levels = np.arange(np.floor(z.min()), np.ceil(z.max()) + 1)
-    ax.contour(a.numpy(), b.numpy(), z, levels=levels, colors="white", linewidths=0.8, alpha=0.8)
+    levels = np.arange(np.floor(z.min()), np.ceil(z.max())) + 0.5  # halfway between whole numbers
+    ax.contour(a.numpy(), b.numpy(), z, levels=levels, colors="white", linewidths=1.0)
     for (x1, x2), value in zip(x.tolist(), zx.tolist()):
         ax.plot(x1, x2, "o", ms=6, mfc="white", mec="black")
         ax.annotate(f"f = {value:g}", (x1, x2), xytext=(0, 9), textcoords="offset points", ha="center",
