@@ -23,6 +23,10 @@ def test_record_lengths_and_snapshots():
     assert [i for i, _ in run.snapshots] == [0, 3, 6, 7]
     assert run.loss[-1] == pytest.approx(loss_and_accuracy(net, x, y)[0])
     assert run.loss[-1] < run.loss[0]
+    run = train_toy(net, x, y, lr=0.1, n_iters=7, snapshot_every=3, snapshot_at=[1, 2, 3])
+    assert [i for i, _ in run.snapshots] == [0, 1, 2, 3, 6, 7]
+    with pytest.raises(ValueError, match="snapshot_at"):
+        train_toy(net, x, y, lr=0.1, n_iters=7, snapshot_at=[8])
 
 
 def test_same_seed_same_history_minibatch():

@@ -18,7 +18,7 @@ from dlbook.toyplots import (
     draw_decision_regions,
     draw_network,
     plot_curves,
-    plot_surface,
+    plot_output_map,
 )
 
 
@@ -36,6 +36,8 @@ def test_decision_regions(trained):
     ax = fig.axes[0]
     assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title() == "t"
     assert len(ax.collections) >= 3  # shading, boundary, two classes of points
+    assert len(ax.lines) == 3  # the dashed zero line of each of the 3 first-layer units
+    assert len(fig.axes) == 2 and "P(class 1)" in fig.axes[1].get_ylabel()  # the colorbar
     plt.close("all")
     with pytest.raises(ValueError, match="expected x"):
         draw_decision_regions(net, x[:, :1], y)
@@ -53,14 +55,30 @@ def test_curves_and_animation(trained):
         animate_training(net, run, x, y)
 
 
-def test_network_diagram_and_surface():
+def test_unit_lines_coincide_for_identical_units():
+    x, y = make_toy_data("circle", n=30, seed=0)
+    net = initialize_(build_mlp(2, (4,), 1).double(), "default", seed=0)
+    with torch.no_grad():
+        net[0].weight.copy_(torch.tensor([[1.0, -1.0]]).expand(4, 2))
+        net[0].bias.zero_()
+    ax = draw_decision_regions(net, x, y, grid_n=10).axes[0]
+    assert len(ax.lines) == 4 and all((line.get_xydata() == ax.lines[0].get_xydata()).all() for line in ax.lines)
+    zero = initialize_(build_mlp(2, (4,), 1).double(), "zero")  # w = 0: no line to draw
+    assert len(draw_decision_regions(zero, x, y, grid_n=10).axes[0].lines) == 0
+    plt.close("all")
+
+
+def test_network_diagram_and_output_map():
     fig = draw_network(linear_layers(build_xor_net()))
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "-2" in texts and "b=-1" in texts and texts.count("ReLU") == 2 and "f" in texts
     fig = draw_network(linear_layers(build_or_net()), output_name="ReLU")
     assert [t.get_text() for t in fig.axes[0].texts].count("ReLU") == 1
     x, _ = truth_table("or")
-    fig = plot_surface(build_or_net(), x)
+    fig = plot_output_map(build_or_net(), x)
     ax = fig.axes[0]
-    assert ax.get_xlabel() and ax.get_ylabel() and ax.get_zlabel()
+    assert ax.get_xlabel() and ax.get_ylabel() and "output" in fig.axes[1].get_ylabel()
+    assert sorted(t.get_text() for t in ax.texts) == ["f = 0", "f = 1", "f = 1", "f = 2"]
+    with pytest.raises(ValueError, match="shape"):
+        plot_output_map(build_or_net(), x[:, :1])
     plt.close("all")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -63,6 +63,7 @@ def train_toy(
     order: str = "shuffle",
     probes: dict[str, Probe] | None = None,
     snapshot_every: int = 0,
+    snapshot_at: Sequence[int] = (),
     seed: int = 0,
 ) -> ToyRun:
     """Train ``model`` (one output logit) in place with binary cross-entropy and return a :class:`ToyRun`.
@@ -73,7 +74,8 @@ def train_toy(
     class-1 example, in every epoch (the ordered SGD of chapter 1C). The optimizer is plain SGD
     (steps of size ``lr``). ``probes`` maps names to functions of the model
     evaluated after every update; ``snapshot_every=k > 0`` stores the parameters every ``k``
-    iterations (and at the start and end) for animations. Nothing is printed.
+    iterations (and at the start and end) for animations, ``snapshot_at`` at the listed
+    iterations (``0..n_iters``) as well. Nothing is printed.
     """
     _check_xy(model, x, y)
     if n_iters < 1 or lr <= 0:
@@ -84,6 +86,9 @@ def train_toy(
         raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
     if snapshot_every < 0:
         raise ValueError(f"snapshot_every must be >= 0, got {snapshot_every}")
+    if any(not 0 <= i <= n_iters for i in snapshot_at):
+        raise ValueError(f"snapshot_at must list iterations in 0..{n_iters}, got {list(snapshot_at)}")
+    keep = set(snapshot_at)
     opt = torch.optim.SGD(model.parameters(), lr=lr)
     probes = probes or {}
     gen = torch.Generator().manual_seed(seed)
@@ -100,7 +105,7 @@ def train_toy(
         run.accuracy.append(acc)
         for name, probe in probes.items():
             run.probes[name].append(float(probe(model)))
-        if snapshot_every and (iteration % snapshot_every == 0 or iteration == n_iters):
+        if iteration in keep or snapshot_every and (iteration % snapshot_every == 0 or iteration == n_iters):
             run.snapshots.append((iteration, copy.deepcopy(model.state_dict())))
 
     model.train()

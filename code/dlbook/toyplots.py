@@ -1,4 +1,4 @@
-"""Figures for the 2-D toy chapters: decision regions, training curves, a training animation, network diagrams, surfaces."""
+"""Figures for the 2-D toy chapters: decision regions, training curves, a training animation, network diagrams, output maps."""
 
 from __future__ import annotations
 
@@ -9,15 +9,27 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.animation import FuncAnimation
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import LinearSegmentedColormap, Normalize
+from matplotlib.lines import Line2D
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from torch import nn
 
+from dlbook.models import linear_layers
 from dlbook.playground import ToyRun
 from dlbook.plots import COLORS
 
 #: Colours of class 0 and class 1 points (Okabe-Ito orange and blue, as in the Playground).
 CLASS_COLORS = ("#E69F00", "#0072B2")
+#: Marker of each class, so that the classes differ in shape as well as colour.
+CLASS_MARKERS = ("o", "s")
+#: Shading of P(class 1): light orange (0) through white (0.5) to light blue (1), paler than the points.
+PROBABILITY_CMAP = LinearSegmentedColormap.from_list("p_class_1", ["#F5D9A3", "#FFFFFF", "#A9CBE6"])
+#: A probability map spanning at most this range is drawn without a 0.5 boundary (see ``_paint_probability``).
+FLAT_RANGE = 0.02
+#: Colour of the first-layer units' zero lines.
+UNIT_LINE_COLOR = "#444444"
 
 
 def _grid(x: torch.Tensor, grid_n: int, margin: float = 0.15) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
@@ -37,13 +49,43 @@ def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Ax
 
 
 def _paint_probability(ax: Axes, model: nn.Module, a: np.ndarray, b: np.ndarray, pts: torch.Tensor) -> list:
-    """Shade sigmoid(logit) of ``model`` on the grid ``(a, b)`` and draw its 0.5 contour; return the new artists."""
+    """Shade sigmoid(logit) of ``model`` on the grid ``(a, b)`` and draw its 0.5 contour; return the new artists.
+
+    A nearly constant output (probabilities spanning at most :data:`FLAT_RANGE` over the grid)
+    gets no 0.5 contour: where such an output happens to cross one half decides nothing.
+    """
     with torch.inference_mode():
         prob = torch.sigmoid(model(pts.to(next(model.parameters()).dtype))).reshape(a.shape).numpy()
-    artists = [ax.contourf(a, b, prob, levels=np.linspace(0, 1, 11), cmap="PuOr", vmin=0, vmax=1, alpha=0.75,
+    artists = [ax.contourf(a, b, prob, levels=np.linspace(0, 1, 11), cmap=PROBABILITY_CMAP, vmin=0, vmax=1,
                            zorder=0)]
-    if prob.min() < 0.5 < prob.max():
-        artists.append(ax.contour(a, b, prob, levels=[0.5], colors="k", linewidths=1.2, zorder=1))
+    if prob.min() < 0.5 < prob.max() and prob.max() - prob.min() > FLAT_RANGE:
+        artists.append(ax.contour(a, b, prob, levels=[0.5], colors="k", linewidths=1.4, zorder=1))
+    return artists
+
+
+def _draw_unit_lines(ax: Axes, model: nn.Module, a: np.ndarray, b: np.ndarray) -> list:
+    """Draw the zero line ``w_i . x + b_i = 0`` of every first-layer unit of ``model`` (if it has a hidden layer).
+
+    Coinciding lines show units that compute the same function; a unit with ``w_i = 0`` has no line.
+    Returns the new artists.
+    """
+    layers = linear_layers(model)
+    if len(layers) < 2:  # no hidden layer: the only line is the decision boundary itself
+        return []
+    w, bias = layers[0].weight.detach().double(), layers[0].bias.detach().double()
+    (x_lo, x_hi), (y_lo, y_hi) = (a.min(), a.max()), (b.min(), b.max())
+    artists = []
+    for (w1, w2), b0 in zip(w.tolist(), bias.tolist()):
+        if abs(w1) < 1e-300 and abs(w2) < 1e-300:
+            continue
+        if abs(w2) >= abs(w1):  # y as a function of x
+            xs = np.array([x_lo, x_hi])
+            ys = -(w1 * xs + b0) / w2
+        else:
+            ys = np.array([y_lo, y_hi])
+            xs = -(w2 * ys + b0) / w1
+        artists += ax.plot(xs, ys, ls="--", lw=1.0, color=UNIT_LINE_COLOR, zorder=1.5)
+    ax.set(xlim=(x_lo, x_hi), ylim=(y_lo, y_hi))
     return artists
 
 
@@ -51,25 +93,52 @@ def _draw_points(ax: Axes, x: torch.Tensor, y: torch.Tensor, title: str) -> None
     """Scatter the points ``(x, y)`` coloured by class and label the axes."""
     for label in (0, 1):
         pick = (y == label).numpy()
-        ax.scatter(x[pick, 0], x[pick, 1], s=10 if len(x) > 20 else 40, c=CLASS_COLORS[label], edgecolors="white",
-                   linewidths=0.4, label=f"class {label}", zorder=2)
+        ax.scatter(x[pick, 0], x[pick, 1], s=14 if len(x) > 20 else 60, c=CLASS_COLORS[label],
+                   marker=CLASS_MARKERS[label], edgecolors="black", linewidths=0.4, label=f"class {label}",
+                   zorder=2)
     ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title, aspect="equal")
     ax.grid(False)
 
 
+def add_probability_colorbar(fig: Figure, axes: Axes | Sequence[Axes], label: str = "predicted P(class 1)") -> None:
+    """Add one colorbar, labelled ``label``, for the probability shading of ``axes``."""
+    mappable = ScalarMappable(norm=Normalize(0, 1), cmap=PROBABILITY_CMAP)
+    bar = fig.colorbar(mappable, ax=axes, shrink=0.85, pad=0.02)
+    bar.set_label(label)
+    bar.set_ticks([0, 0.25, 0.5, 0.75, 1])
+
+
+def region_legend_handles() -> list:
+    """Return legend handles in words for a decision-region plot: the classes, the boundary, the unit lines."""
+    return [
+        Line2D([], [], ls="", marker=CLASS_MARKERS[0], mfc=CLASS_COLORS[0], mec="black", label="class 0"),
+        Line2D([], [], ls="", marker=CLASS_MARKERS[1], mfc=CLASS_COLORS[1], mec="black", label="class 1"),
+        Line2D([], [], color="k", lw=1.4, label="boundary P = 0.5"),
+        Line2D([], [], color=UNIT_LINE_COLOR, ls="--", lw=1.0, label="first-layer unit's zero line"),
+    ]
+
+
 def draw_decision_regions(
-    model: nn.Module, x: torch.Tensor, y: torch.Tensor, ax: Axes | None = None, title: str = "", grid_n: int = 100
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, ax: Axes | None = None, title: str = "", grid_n: int = 100,
+    unit_lines: bool = True,
 ) -> Figure:
     """Shade P(class 1) = sigmoid(logit) of ``model`` over the plane, draw the 0.5 boundary and the points ``(x, y)``.
 
-    ``model`` maps ``(N, 2)`` to one logit ``(N, 1)``; ``y`` ``(N,)`` holds labels in {0, 1}.
-    Draws on ``ax`` when given, else on a new figure; returns the figure.
+    ``model`` maps ``(N, 2)`` to one logit ``(N, 1)``; ``y`` ``(N,)`` holds labels in {0, 1}. With
+    ``unit_lines`` the zero line of each first-layer unit is drawn dashed. Draws on ``ax`` when
+    given, else on a new figure (with a colorbar); returns the figure.
     """
     if x.dim() != 2 or x.shape[1] != 2 or len(x) != len(y):
         raise ValueError(f"expected x (N, 2) and y (N,), got {tuple(x.shape)} and {tuple(y.shape)}")
-    fig, ax = _new_axes(ax, (3.4, 3.2))
-    _paint_probability(ax, model, *_grid(x, grid_n))
+    new = ax is None
+    fig, ax = _new_axes(ax, (4.2, 3.2))
+    grid = _grid(x, grid_n)
+    _paint_probability(ax, model, *grid)
+    if unit_lines:
+        _draw_unit_lines(ax, model, *grid[:2])
     _draw_points(ax, x, y, title)
+    if new:
+        add_probability_colorbar(fig, ax)
     return fig
 
 
@@ -80,8 +149,12 @@ def plot_curves(
     ax: Axes | None = None,
     logy: bool = False,
     title: str = "",
+    ymin: float | None = None,
 ) -> Figure:
-    """Plot each named series against its index (iteration) on one axes and return the figure."""
+    """Plot each named series against its index (iteration) on one axes and return the figure.
+
+    ``ymin`` fixes the bottom of the y axis (e.g. 0 for a loss, so small changes are not magnified).
+    """
     if not series:
         raise ValueError("series must name at least one curve")
     fig, ax = _new_axes(ax, (4.6, 3.2))
@@ -89,6 +162,8 @@ def plot_curves(
         ax.plot(np.arange(len(values)), np.asarray(values, dtype=float), label=name, lw=1.5)
     if logy:
         ax.set_yscale("symlog", linthresh=1e-12)
+    if ymin is not None:
+        ax.set_ylim(bottom=ymin)
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     ax.legend()
     return fig
@@ -99,21 +174,26 @@ def animate_training(
 ) -> str:
     """Return an HTML player (``FuncAnimation.to_jshtml``) of ``run.snapshots``: decision regions and the loss so far.
 
+    The regions show P(class 1), the 0.5 boundary and each first-layer unit's zero line.
     ``model`` must have the architecture the snapshots came from; it is copied, not modified.
     """
     if not run.snapshots:
         raise ValueError("run has no snapshots; train with snapshot_every > 0")
     net = copy.deepcopy(model)
-    fig, (ax_reg, ax_loss) = plt.subplots(1, 2, figsize=(6.4, 2.9), dpi=dpi, layout="constrained")
+    fig, (ax_reg, ax_loss) = plt.subplots(1, 2, figsize=(7.0, 3.1), dpi=dpi, layout="constrained",
+                                      gridspec_kw={"wspace": 0.08})
     grid = _grid(x, grid_n)
     net.load_state_dict(run.snapshots[0][1])
-    painted = _paint_probability(ax_reg, net, *grid)
+    painted = _paint_probability(ax_reg, net, *grid) + _draw_unit_lines(ax_reg, net, *grid[:2])
     _draw_points(ax_reg, x, y, title)
+    add_probability_colorbar(fig, ax_reg, label="P(class 1)")
     iters = np.arange(len(run.loss))
-    ax_loss.plot(iters, run.loss, color=COLORS["neutral"], alpha=0.3, lw=1)
-    (done,) = ax_loss.plot([], [], color=COLORS["train"], lw=1.5)
-    (now,) = ax_loss.plot([], [], "o", color=COLORS["val"])
-    ax_loss.set(xlabel="iteration", ylabel="training loss (nats)", title="loss so far")
+    ax_loss.plot(iters, run.loss, color=COLORS["neutral"], alpha=0.3, lw=1, label="whole run")
+    (done,) = ax_loss.plot([], [], color=COLORS["train"], lw=1.5, label="so far")
+    (now,) = ax_loss.plot([], [], "o", color=COLORS["val"], label="this frame")
+    ax_loss.set_ylim(bottom=0)
+    ax_loss.set(xlabel="iteration", ylabel="training loss (nats)", title="loss")
+    ax_loss.legend(loc="lower left")
     fig.canvas.draw()
     fig.set_layout_engine("none")  # freeze the layout: recomputing it for every frame is slow
 
@@ -122,12 +202,12 @@ def animate_training(
         net.load_state_dict(state)
         for artist in painted:
             artist.remove()
-        painted[:] = _paint_probability(ax_reg, net, *grid)
+        painted[:] = _paint_probability(ax_reg, net, *grid) + _draw_unit_lines(ax_reg, net, *grid[:2])
         ax_reg.set_title(f"{title} iteration {iteration}".strip())
         done.set_data(iters[: iteration + 1], run.loss[: iteration + 1])
         now.set_data([iteration], [run.loss[iteration]])
 
-    anim = FuncAnimation(fig, draw, frames=len(run.snapshots), interval=200)
+    anim = FuncAnimation(fig, draw, frames=len(run.snapshots), interval=300)
     plt.close(fig)
     return anim.to_jshtml(default_mode="once")
 
@@ -165,10 +245,15 @@ def draw_network(
     return fig
 
 
-def plot_surface(
-    model: nn.Module, x: torch.Tensor, title: str = "", lim: tuple[float, float] = (-0.25, 1.25), grid_n: int = 41
+def plot_output_map(
+    model: nn.Module, x: torch.Tensor, title: str = "", lim: tuple[float, float] = (-0.25, 1.25), grid_n: int = 61,
+    ax: Axes | None = None,
 ) -> Figure:
-    """Return a 3-D surface of the scalar output of ``model`` over ``lim``^2, with its values at the points ``x`` ``(N, 2)`` marked."""
+    """Return a heat map of the scalar output of ``model`` over ``lim``^2 with its value written at each point of ``x``.
+
+    ``x`` is ``(N, 2)`` (e.g. the four binary inputs). A colorbar gives the output scale; white
+    contour lines mark the half-integer output values (..., -0.5, 0.5, 1.5, ...).
+    """
     if x.dim() != 2 or x.shape[1] != 2:
         raise ValueError(f"x must have shape (N, 2), got {tuple(x.shape)}")
     g = torch.linspace(lim[0], lim[1], grid_n, dtype=torch.float64)
@@ -177,9 +262,15 @@ def plot_surface(
     with torch.inference_mode():
         z = model(torch.stack([a.reshape(-1), b.reshape(-1)], dim=1).to(dtype)).reshape(a.shape).double().numpy()
         zx = model(x.to(dtype)).reshape(-1).double().numpy()
-    fig = plt.figure(figsize=(4.6, 3.8), layout="constrained")
-    ax = fig.add_subplot(projection="3d")
-    ax.plot_surface(a.numpy(), b.numpy(), z, cmap="viridis", alpha=0.8, linewidth=0)
-    ax.scatter(x[:, 0].numpy(), x[:, 1].numpy(), zx, color=COLORS["val"], s=40, depthshade=False)
-    ax.set(xlabel="$x_1$", ylabel="$x_2$", zlabel="output $f(x)$", title=title)
+    fig, ax = _new_axes(ax, (4.4, 3.4))
+    image = ax.imshow(z, origin="lower", extent=(lim[0], lim[1], lim[0], lim[1]), cmap="viridis", aspect="equal")
+    levels = np.arange(np.floor(z.min()), np.ceil(z.max())) + 0.5  # halfway between whole numbers
+    ax.contour(a.numpy(), b.numpy(), z, levels=levels, colors="white", linewidths=1.0)
+    for (x1, x2), value in zip(x.tolist(), zx.tolist()):
+        ax.plot(x1, x2, "o", ms=6, mfc="white", mec="black")
+        ax.annotate(f"f = {value:g}", (x1, x2), xytext=(0, 9), textcoords="offset points", ha="center",
+                    fontsize=10, bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.9})
+    ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title)
+    ax.grid(False)
+    fig.colorbar(image, ax=ax, label="network output $f(x)$", shrink=0.9)
     return fig
