@@ -10,9 +10,10 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from dlbook.experiments import MlpRecipe, mean_std, score_on_test, train_seeds
+from dlbook.experiments import MlpRecipe, score_on_test, train_seeds
 from dlbook.plots import COLORS
 from dlbook.preprocess import MnistSplits
+from dlbook.stats import mean_std
 
 _DEPTH_STYLE = {1: (COLORS["train"], "o"), 2: (COLORS["val"], "s"), 3: (COLORS["test"], "^")}
 
