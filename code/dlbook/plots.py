@@ -47,18 +47,35 @@ def use_book_style() -> None:
     set_matplotlib_formats("png")
 
 
-def plot_history(history: History, title: str = "") -> Figure:
-    """Return a figure with loss (left) and accuracy (right) per epoch, train and validation."""
-    epochs = range(1, len(history.train_loss) + 1)
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(8, 3.2), layout="constrained")
+def plot_history(history: History, title: str = "", acc_range: tuple[float, float] | None = None,
+                 loss_floor: float | None = None) -> Figure:
+    """Return a figure with loss (left) and accuracy (right) per epoch, train and validation.
+
+    ``acc_range = (low, high)`` in percent zooms the accuracy axis onto that band (e.g. ``(97, 100)``);
+    epochs whose accuracy lies below ``low`` are drawn as open triangles on the bottom edge.
+    ``loss_floor`` draws the smallest loss the criterion allows (e.g. with label smoothing) as a dashed line.
+    """
+    if acc_range is not None and not 0 <= acc_range[0] < acc_range[1] <= 100:
+        raise ValueError(f"acc_range must be (low, high) with 0 <= low < high <= 100, got {acc_range}")
+    epochs = list(range(1, len(history.train_loss) + 1))
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(7, 3.0), layout="constrained")
     ax_loss.plot(epochs, history.train_loss, "o-", color=COLORS["train"], label="train")
     if history.val_loss:
         ax_loss.plot(epochs, history.val_loss, "s-", color=COLORS["val"], label="validation")
+    if loss_floor is not None:
+        ax_loss.axhline(loss_floor, color=COLORS["neutral"], linestyle="--", linewidth=1, label="lowest possible")
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss (nats)", title="loss")
-    if history.train_acc:
-        ax_acc.plot(epochs, [100 * a for a in history.train_acc], "o-", color=COLORS["train"], label="train")
-    if history.val_acc:
-        ax_acc.plot(epochs, [100 * a for a in history.val_acc], "s-", color=COLORS["val"], label="validation")
+    for values, marker, key, size in ((history.train_acc, "o", "train", 10), (history.val_acc, "s", "val", 6)):
+        if not values:
+            continue
+        percent = [100 * a for a in values]
+        ax_acc.plot(epochs, percent, f"{marker}-", color=COLORS[key])
+        if acc_range is not None:
+            below = [e for e, a in zip(epochs, percent) if a < acc_range[0]]
+            ax_acc.plot(below, [acc_range[0]] * len(below), "v", color=COLORS[key], markerfacecolor="none",
+                        markersize=size, clip_on=False)
+    if acc_range is not None:
+        ax_acc.set_ylim(*acc_range)
     ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
     for ax in (ax_loss, ax_acc):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no ticks between epochs
