@@ -1,4 +1,4 @@
-"""Tests for dlbook.depthwidth: the recipe grid and the study summary (its plot is tested with dlbook.plots)."""
+"""Tests for dlbook.depthwidth: parameter counts, matched widths, the study points, paired comparisons and the plot."""
 
 import matplotlib
 
@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from dlbook import depthwidth, plots
-from dlbook.experiments import Recipe
+from dlbook.experiments import Recipe, build_model
+from dlbook.models import count_parameters
 from dlbook.preprocess import MnistSplits
 
 BASE = Recipe(hidden_sizes=(1,), n_epochs=2, batch_size=32, lr=0.05)
@@ -21,27 +22,44 @@ def _tiny_splits() -> MnistSplits:
     return MnistSplits(x[:90], y[:90], x[90:120], y[90:120], x[120:], y[120:])
 
 
-def test_grid_is_depth_major_with_equal_widths():
-    recipes = depthwidth.grid_recipes([1, 3], [4, 8], BASE)
-    assert [r.hidden_sizes for r in recipes] == [(4,), (8,), (4, 4, 4), (8, 8, 8)]
-    assert all(r.n_epochs == BASE.n_epochs and r.lr == BASE.lr for r in recipes)
+@pytest.mark.parametrize(("depth", "width"), [(1, 100), (2, 90), (3, 83), (3, 7)])
+def test_n_params_matches_a_real_model(depth, width):
+    model = build_model(Recipe(hidden_sizes=(width,) * depth, n_epochs=1, batch_size=32, lr=0.1))
+    assert depthwidth.n_params(depth, width) == count_parameters(model)
 
 
-@pytest.mark.parametrize(("depths", "widths"), [([], [4]), ([1], []), ([0], [4]), ([1], [0])])
-def test_grid_rejects_empty_or_non_positive(depths, widths):
+def test_matched_width_is_the_closest_count():
+    budget = depthwidth.n_params(1, 100)  # 79,510
+    for depth in (1, 2, 3):
+        w = depthwidth.matched_width(depth, budget)
+        gaps = [abs(depthwidth.n_params(depth, v) - budget) for v in (w - 1, w, w + 1)]
+        assert gaps[1] == min(gaps)
+    assert depthwidth.matched_width(1, budget) == 100
     with pytest.raises(ValueError):
-        depthwidth.grid_recipes(depths, widths, BASE)
+        depthwidth.matched_width(2, 10)
 
 
-def test_study_points_and_their_plot():
+def test_matched_recipes_are_budget_major_with_equal_widths():
+    recipes = depthwidth.matched_recipes([1, 3], [25000, 80000], BASE)
+    assert [len(r.hidden_sizes) for r in recipes] == [1, 3, 1, 3]
+    assert all(len(set(r.hidden_sizes)) == 1 and r.lr == BASE.lr for r in recipes)
+    with pytest.raises(ValueError):
+        depthwidth.matched_recipes([], [25000], BASE)
+
+
+def test_study_points_paired_comparisons_and_plot():
     data = _tiny_splits()
-    recipes = depthwidth.grid_recipes([1, 2], [3, 6], BASE)
+    recipes = [Recipe(hidden_sizes=(w,) * d, n_epochs=2, batch_size=32, lr=0.05) for d, w in [(1, 6), (2, 4)]]
     points = depthwidth.run_study(recipes, data, seeds=[0, 1])
-    assert [(p.depth, p.width) for p in points] == [(1, 3), (1, 6), (2, 3), (2, 6)]
-    # parameters with 5 inputs and 10 outputs, as eq. (dw-params) with n_in = 5
-    assert [p.n_params for p in points] == [6 * w + (d - 1) * (w + 1) * w + (w + 1) * 10 for d, w in
-                                            [(1, 3), (1, 6), (2, 3), (2, 6)]]
-    assert all(0.0 <= p.test_acc_mean <= 1.0 and p.test_acc_std >= 0.0 for p in points)
+    assert [(p.depth, p.width) for p in points] == [(1, 6), (2, 4)]
+    assert [p.n_params for p in points] == [depthwidth.n_params(d, w, n_in=5) for d, w in [(1, 6), (2, 4)]]
+    for p in points:
+        assert len(p.val_correct) == 2 and len(p.val_correct[0]) == len(data.y_val)
+        assert p.val_accs[0] == pytest.approx(float(p.val_correct[0].double().mean()))
+        assert p.val().low <= p.val().mean <= p.val().high and 0 <= p.test(len(data.y_test)).mean <= 1
+    comparisons = depthwidth.paired_by_seed(points[1], points[0])
+    assert [c.difference for c in comparisons] == pytest.approx(
+        [a - b for a, b in zip(points[1].val_accs, points[0].val_accs)])
     fig = plots.plot_accuracy_vs_params(points)
     ax = fig.axes[0]
     assert ax.get_xscale() == "log" and len(ax.get_legend().get_texts()) == 2

@@ -1,7 +1,6 @@
 """Tests for dlbook.experiments: one recipe type for MLPs and CNNs, seeded training, stored runs over seeds."""
 
 import dataclasses
-import math
 
 import pytest
 import torch
@@ -132,13 +131,3 @@ def test_score_on_test_counts_right_answers():
         predicted = [r.model(data.x_test.to(default_device())).argmax(1).cpu() for r in runs]
     expected = [float((p == data.y_test).float().mean()) for p in predicted]
     assert experiments.score_on_test(runs, data) == pytest.approx(expected)
-
-
-def test_mean_std_uses_the_sample_standard_deviation():
-    mean, std = experiments.mean_std([0.97, 0.98, 0.99])
-    assert mean == pytest.approx(0.98)
-    assert std == pytest.approx(0.01)
-    assert experiments.mean_std([1, 1])[1] == 0.0  # equal values: the mean is exact, every deviation 0
-    assert not math.isnan(std)
-    with pytest.raises(ValueError):
-        experiments.mean_std([0.9])

@@ -6,12 +6,12 @@ from dlbook.fingerprint import REPO_ROOT, imported_modules
 
 #: Lowest first. A module may import modules of its own layer and of lower layers only.
 LAYERS = {
-    "foundations": {"fingerprint", "runtime", "tables", "claims"},
+    "foundations": {"fingerprint", "runtime", "environment", "tables", "claims", "stats"},
     "data": {"mnist", "preprocess", "toydata", "corruption"},
     "models": {"models", "cnn", "initialization", "logic_nets", "convarith", "pooling", "probes"},
     "training and evaluation": {"train", "playground"},
     "experiments and store": {"store", "experiments", "depthwidth"},
-    "metrics": {"metrics", "stats"},
+    "metrics": {"metrics"},
     "plots": {"plots", "toyplots", "cnnplots"},
     "build": {"buildhooks"},
 }

@@ -34,6 +34,18 @@ def test_plot_history_draws_both_panels_with_units():
     assert list(acc_ax.lines[1].get_ydata()) == pytest.approx([55.0, 75.0])
 
 
+def test_plot_history_zooms_onto_an_accuracy_band_and_marks_epochs_below_it():
+    history = History(train_loss=[1.0, 0.5], train_acc=[0.9, 0.985], val_loss=[1.1, 0.7], val_acc=[0.95, 0.98])
+    acc_ax = plots.plot_history(history, acc_range=(97, 100)).axes[1]
+    assert acc_ax.get_ylim() == (97, 100)
+    off_axis = [line for line in acc_ax.lines if line.get_linestyle() == "None"]
+    assert [list(line.get_xdata()) for line in off_axis] == [[1], [1]]  # epoch 1 of train and validation
+    floor_ax = plots.plot_history(history, loss_floor=0.5).axes[0]
+    assert [line.get_label() for line in floor_ax.lines][-1] == "lowest possible"
+    with pytest.raises(ValueError, match="acc_range"):
+        plots.plot_history(history, acc_range=(100, 97))
+
+
 def test_plot_history_ticks_whole_epochs_only():
     history = History(train_loss=[1.0, 0.5, 0.3], train_acc=[0.6, 0.8, 0.9])
     for ax in plots.plot_history(history).axes:

@@ -1,4 +1,4 @@
-"""Tests for dlbook.runtime: device choice, seeding and the environment report."""
+"""Tests for dlbook.runtime: device choice and seeding."""
 
 import pytest
 import torch
@@ -37,23 +37,3 @@ def test_seed_everything_rejects_bad_seeds(seed):
     with pytest.raises(ValueError, match="seed"):
         runtime.seed_everything(seed)
 
-
-def test_environment_report_names_versions():
-    report = runtime.environment_report()
-    assert report["PyTorch"] == torch.__version__
-    assert set(report) >= {"Python", "NumPy", "matplotlib", "device"}
-
-
-def test_pinned_versions_reads_exact_pins_only(tmp_path):
-    req = tmp_path / "requirements.txt"
-    req.write_text("# comment\nTorch==2.13.0\nnumpy>=1\n-e .\nmyst-nb==1.4.0  # note\n")
-    assert runtime.pinned_versions(req) == {"torch": "2.13.0", "myst-nb": "1.4.0"}
-
-
-def test_pin_mismatches_reports_wrong_and_missing(tmp_path):
-    req = tmp_path / "requirements.txt"
-    req.write_text(f"torch=={torch.__version__.split('+')[0]}\npytest==0.0.1\nno-such-package-xyz==1.0\n")
-    mismatches = runtime.pin_mismatches(req)
-    assert "torch" not in mismatches
-    assert mismatches["pytest"][0] == "0.0.1"
-    assert mismatches["no-such-package-xyz"] == ("1.0", "not installed")

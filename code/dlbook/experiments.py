@@ -183,11 +183,3 @@ def train_seeds(recipe: Recipe, data: MnistSplits, seeds: Sequence[int]) -> list
 def score_on_test(runs: Sequence[Run], data: MnistSplits) -> list[float]:
     """Return the test accuracy of each run's model, evaluated once on ``data.x_test``."""
     return [evaluate(run.model, data.x_test, data.y_test)[1] for run in runs]
-
-
-def mean_std(values: Sequence[float]) -> tuple[float, float]:
-    """Return the mean and the sample standard deviation (n - 1 in the denominator) of ``values``."""
-    if len(values) < 2:
-        raise ValueError(f"need at least two values for a sample standard deviation, got {len(values)}")
-    t = torch.tensor([float(v) for v in values], dtype=torch.float64)
-    return float(t.mean()), float(t.std(correction=1))

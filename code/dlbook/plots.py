@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -9,7 +10,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 if TYPE_CHECKING:  # annotations only: plotting does not depend on the training code
     from dlbook.depthwidth import StudyPoint
@@ -52,18 +53,35 @@ def use_book_style() -> None:
     set_matplotlib_formats("png")
 
 
-def plot_history(history: History, title: str = "") -> Figure:
-    """Return a figure with loss (left) and accuracy (right) per epoch, train and validation."""
-    epochs = range(1, len(history.train_loss) + 1)
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(8, 3.2), layout="constrained")
+def plot_history(history: History, title: str = "", acc_range: tuple[float, float] | None = None,
+                 loss_floor: float | None = None) -> Figure:
+    """Return a figure with loss (left) and accuracy (right) per epoch, train and validation.
+
+    ``acc_range = (low, high)`` in percent zooms the accuracy axis onto that band (e.g. ``(97, 100)``);
+    epochs whose accuracy lies below ``low`` are drawn as open triangles on the bottom edge.
+    ``loss_floor`` draws the smallest loss the criterion allows (e.g. with label smoothing) as a dashed line.
+    """
+    if acc_range is not None and not 0 <= acc_range[0] < acc_range[1] <= 100:
+        raise ValueError(f"acc_range must be (low, high) with 0 <= low < high <= 100, got {acc_range}")
+    epochs = list(range(1, len(history.train_loss) + 1))
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(7, 3.0), layout="constrained")
     ax_loss.plot(epochs, history.train_loss, "o-", color=COLORS["train"], label="train")
     if history.val_loss:
         ax_loss.plot(epochs, history.val_loss, "s-", color=COLORS["val"], label="validation")
+    if loss_floor is not None:
+        ax_loss.axhline(loss_floor, color=COLORS["neutral"], linestyle="--", linewidth=1, label="lowest possible")
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss (nats)", title="loss")
-    if history.train_acc:
-        ax_acc.plot(epochs, [100 * a for a in history.train_acc], "o-", color=COLORS["train"], label="train")
-    if history.val_acc:
-        ax_acc.plot(epochs, [100 * a for a in history.val_acc], "s-", color=COLORS["val"], label="validation")
+    for values, marker, key, size in ((history.train_acc, "o", "train", 10), (history.val_acc, "s", "val", 6)):
+        if not values:
+            continue
+        percent = [100 * a for a in values]
+        ax_acc.plot(epochs, percent, f"{marker}-", color=COLORS[key])
+        if acc_range is not None:
+            below = [e for e, a in zip(epochs, percent) if a < acc_range[0]]
+            ax_acc.plot(below, [acc_range[0]] * len(below), "v", color=COLORS[key], markerfacecolor="none",
+                        markersize=size, clip_on=False)
+    if acc_range is not None:
+        ax_acc.set_ylim(*acc_range)
     ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
     for ax in (ax_loss, ax_acc):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no ticks between epochs
@@ -111,24 +129,34 @@ DEPTH_STYLE = {1: (COLORS["train"], "o"), 2: (COLORS["val"], "s"), 3: (COLORS["t
 
 
 def plot_accuracy_vs_params(points: Sequence[StudyPoint]) -> Figure:
-    """Return test accuracy (%) against parameter count (log scale), one line per depth, std as error bars."""
+    """Return validation accuracy (%) against parameter count (log scale), one series per depth.
+
+    Points of equal parameter count are spread a little sideways so that they do not hide each
+    other. Thick bars: one standard deviation over seeds; thin bars: the 95% interval of the mean
+    over the validation images.
+    """
     if not points:
         raise ValueError("points must not be empty")
-    fig, ax = plt.subplots(figsize=(6.4, 3.8), layout="constrained")
-    for depth in sorted({p.depth for p in points}):
+    fig, ax = plt.subplots(figsize=(6.4, 3.6), layout="constrained")
+    depths = sorted({p.depth for p in points})
+    for i, depth in enumerate(depths):
         row = sorted((p for p in points if p.depth == depth), key=lambda p: p.n_params)
         color, marker = DEPTH_STYLE.get(depth, (COLORS["neutral"], "D"))
-        ax.errorbar([p.n_params for p in row], [100 * p.test_acc_mean for p in row],
-                    yerr=[100 * p.test_acc_std for p in row], color=color, marker=marker, capsize=3,
-                    label=f"{depth} hidden layer{'s' if depth > 1 else ''}")
-        for p in row:
-            ax.annotate(str(p.width), (p.n_params, 100 * p.test_acc_mean), textcoords="offset points",
-                        xytext=(4, -10), fontsize=7, color=color)
+        shift = math.exp(0.04 * (i - (len(depths) - 1) / 2))  # a small sideways offset on the log axis
+        xs = [p.n_params * shift for p in row]
+        summaries = [p.val() for p in row]
+        means = [100 * s.mean for s in summaries]
+        ax.errorbar(xs, means, yerr=[[100 * (s.mean - s.low) for s in summaries],
+                                     [100 * (s.high - s.mean) for s in summaries]],
+                    fmt="none", ecolor=color, elinewidth=0.8, alpha=0.6)
+        ax.errorbar(xs, means, yerr=[100 * s.std for s in summaries], color=color, marker=marker,
+                    capsize=4, elinewidth=2.2, linestyle="-", label=f"{depth} hidden layer{'s' if depth > 1 else ''}")
     ax.set_xscale("log")
-    thousands = FuncFormatter(lambda value, _: f"{value / 1000:g}k")
-    ax.xaxis.set_major_formatter(thousands)
-    ax.xaxis.set_minor_formatter(thousands)
-    ax.tick_params(axis="x", which="minor", labelsize=7)
-    ax.set(xlabel="trainable parameters (log scale)", ylabel="test accuracy (%)")
-    ax.legend(title="units per layer annotated", loc="lower right")
+    ax.set_xticks(sorted({p.n_params for p in points if p.depth == depths[0]}))  # one tick per budget
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1000:.1f}k"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    low, high = min(p.n_params for p in points), max(p.n_params for p in points)
+    ax.set_xlim(low / 1.25, high * 1.25)
+    ax.set(xlabel="trainable parameters (log scale)", ylabel="validation accuracy (%)")
+    ax.legend(loc="lower right")
     return fig
