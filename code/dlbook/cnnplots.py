@@ -61,6 +61,42 @@ def plot_heatmaps(
     return fig
 
 
+def plot_pooling(images: torch.Tensor, pooled: torch.Tensor, names: Sequence[str], pooled_label: str,
+                 window: int = 2) -> Figure:
+    """Return one row per image: the input ``(N, 1, H, W)`` with its pooling windows outlined, and its output.
+
+    Rows are labelled with ``names``, the two columns "input" and ``pooled_label``. ``pooled`` has shape ``(N, 1, H / window, W / window)``. Every cell shows its value, the
+    output cells are drawn as large as the input cells, and all panels share the scale [0, 1].
+    """
+    if images.dim() != 4 or pooled.dim() != 4 or not len(images) == len(pooled) == len(names) or not len(images):
+        raise ValueError(f"expected N >= 1 images (N, 1, H, W), N pooled maps and N names, got shapes "
+                         f"{tuple(images.shape)}, {tuple(pooled.shape)} and {len(names)} names")
+    h, w = images.shape[-2:]
+    if window < 1 or tuple(pooled.shape[-2:]) != (h // window, w // window):
+        raise ValueError(f"pooled maps must be {h // window}x{w // window} for window {window}, "
+                         f"got {tuple(pooled.shape[-2:])}")
+    n = len(images)
+    fig, axes = plt.subplots(n, 2, figsize=(3.8, 1.45 * n + 0.4), layout="constrained", squeeze=False,
+                             gridspec_kw={"width_ratios": [w, w // window]})
+    axes[0, 0].set_title("input", fontsize=10)
+    axes[0, 1].set_title(pooled_label, fontsize=10)
+    for row, name in enumerate(names):
+        axes[row, 0].set_ylabel(name, fontsize=10)
+        for ax, arr in ((axes[row, 0], images[row, 0]), (axes[row, 1], pooled[row, 0])):
+            image = ax.imshow(np.asarray(arr, dtype=float), vmin=0, vmax=1, cmap="viridis")
+            ax.set(xticks=[], yticks=[])
+            ax.grid(False)
+            for (r, c), value in np.ndenumerate(np.asarray(arr, dtype=float)):
+                ax.text(c, r, f"{value:g}", ha="center", va="center", fontsize=8,
+                        color="white" if value < 0.5 else "black")
+        for edge in range(0, h + 1, window):  # the pooling windows: stride = window
+            axes[row, 0].axhline(edge - 0.5, color=COLORS["val"], linewidth=2)
+        for edge in range(0, w + 1, window):
+            axes[row, 0].axvline(edge - 0.5, color=COLORS["val"], linewidth=2)
+    fig.colorbar(image, ax=axes, shrink=0.5, label="pixel value")
+    return fig
+
+
 def plot_size_traces(traces: dict[str, Sequence[int]], ylabel: str = "feature-map side (pixels)") -> Figure:
     """Return a line plot of spatial size against layer index, one line per named trace."""
     fig, ax = plt.subplots(figsize=(5.5, 3.2), layout="constrained")
