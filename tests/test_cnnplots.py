@@ -94,3 +94,15 @@ def test_pooling_rows_pair_each_input_with_its_output_and_outline_the_windows():
         cnnplots.plot_pooling(images, torch.ones(2, 1, 3, 3), ["a", "b"], "max-pooled")
     with pytest.raises(ValueError, match="names"):
         cnnplots.plot_pooling(images, pooled, ["a"], "max-pooled")
+
+
+def test_image_rows_one_row_per_entry_labelled_and_centred_when_symmetric():
+    rows = [torch.randn(8, 3, 3), torch.rand(4, 5, 5)]
+    fig = cnnplots.plot_image_rows(rows, ["filters", "maps"], cmap="RdBu_r", symmetric=True)
+    shown = [ax for ax in fig.axes if ax.images]
+    assert len(shown) == 12 and len(fig.axes) == 16  # 8 + 4 images in a 2 x 8 grid
+    assert fig.axes[0].get_ylabel() == "filters" and fig.axes[8].get_ylabel() == "maps"
+    low, high = shown[0].images[0].get_clim()
+    assert low == -high
+    with pytest.raises(ValueError, match="label"):
+        cnnplots.plot_image_rows(rows, ["only one"])

@@ -141,13 +141,13 @@ def plot_confusion(matrix: torch.Tensor) -> Figure:
     n = counts.shape[0]
     off = counts.copy()
     np.fill_diagonal(off, np.nan)
-    fig, ax = plt.subplots(figsize=(5.2, 4.4), layout="constrained")
+    fig, ax = plt.subplots(figsize=(6.4, 5.4), layout="constrained")  # about 1:1 in the text column
     image = ax.imshow(np.log10(1 + off), cmap="Reds")
     for (r, c), value in np.ndenumerate(counts):
         if r != c and value > 0:
-            ax.text(c, r, f"{int(value)}", ha="center", va="center", fontsize=8)
+            ax.text(c, r, f"{int(value)}", ha="center", va="center", fontsize=10)
         elif r == c:
-            ax.text(c, r, f"{int(value)}", ha="center", va="center", fontsize=6, color=COLORS["neutral"])
+            ax.text(c, r, f"{int(value)}", ha="center", va="center", fontsize=8, color=COLORS["neutral"])
     ax.set(xticks=range(n), yticks=range(n), xlabel="predicted digit", ylabel="true digit")
     ax.grid(False)
     fig.colorbar(image, ax=ax, label="log10(1 + errors)")
@@ -166,4 +166,30 @@ def plot_misclassified(images: torch.Tensor, y_true: torch.Tensor, y_pred: torch
     for ax, image, t, p in zip(axes.flat, images, y_true.tolist(), y_pred.tolist()):
         ax.imshow(image[0].numpy(), cmap="gray_r", vmin=0, vmax=1)
         ax.set_title(f"{t} -> {p}", fontsize=9)
+    return fig
+
+
+def plot_image_rows(rows: Sequence[torch.Tensor], labels: Sequence[str], cmap: str = "viridis",
+                    symmetric: bool = False) -> Figure:
+    """Return a grid with one row of small images per entry of ``rows`` (each ``(K, H, W)``), labelled on the left.
+
+    Every image gets its own colour scale (feature maps and filters differ in range); with
+    ``symmetric`` the scale is centred on zero, for filters whose signs matter.
+    """
+    if len(rows) != len(labels) or not rows or any(r.dim() != 3 or len(r) == 0 for r in rows):
+        raise ValueError(f"need one label per row and rows of shape (K, H, W), got {len(rows)} rows, {len(labels)} labels")
+    n_cols = max(len(r) for r in rows)
+    fig, axes = plt.subplots(len(rows), n_cols, figsize=(0.85 * n_cols + 0.9, 0.95 * len(rows) + 0.2),
+                             layout="constrained", squeeze=False)
+    for ax in axes.flat:
+        ax.set(xticks=[], yticks=[])
+        ax.grid(False)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+    for row, (images, label) in enumerate(zip(rows, labels)):
+        axes[row, 0].set_ylabel(label, fontsize=9, rotation=0, ha="right", va="center")
+        for ax, image in zip(axes[row], images):
+            arr = np.asarray(image.detach().cpu(), dtype=float)
+            limit = float(np.abs(arr).max()) or 1.0
+            ax.imshow(arr, cmap=cmap, vmin=-limit if symmetric else None, vmax=limit if symmetric else None)
     return fig
