@@ -60,3 +60,31 @@ def test_misclassified_gallery_titles_true_and_predicted():
     assert [ax.get_title() for ax in fig.axes if ax.get_title()] == ["4 -> 9", "9 -> 4", "5 -> 3"]
     with pytest.raises(ValueError, match="equally long"):
         cnnplots.plot_misclassified(torch.zeros(2, 1, 28, 28), torch.tensor([1]), torch.tensor([1]))
+
+
+def test_pooling_rows_pair_each_input_with_its_output_and_outline_the_windows():
+    images = torch.zeros(2, 1, 4, 4)
+    pooled = torch.ones(2, 1, 2, 2)
+    fig = cnnplots.plot_pooling(images, pooled, ["a", "b"], "max-pooled")
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles == ["input", "max-pooled"]
+    inputs = [ax for ax in fig.axes if ax.get_ylabel() in ("a", "b")]
+    assert len(inputs) == 2
+    assert all(len(ax.lines) == 3 + 3 for ax in inputs)  # window edges at 0, 2, 4 on both axes
+    assert all(len(ax.texts) == 16 for ax in inputs)
+    with pytest.raises(ValueError, match="2x2"):
+        cnnplots.plot_pooling(images, torch.ones(2, 1, 3, 3), ["a", "b"], "max-pooled")
+    with pytest.raises(ValueError, match="names"):
+        cnnplots.plot_pooling(images, pooled, ["a"], "max-pooled")
+
+
+def test_image_rows_one_row_per_entry_labelled_and_centred_when_symmetric():
+    rows = [torch.randn(8, 3, 3), torch.rand(4, 5, 5)]
+    fig = cnnplots.plot_image_rows(rows, ["filters", "maps"], cmap="RdBu_r", symmetric=True)
+    shown = [ax for ax in fig.axes if ax.images]
+    assert len(shown) == 12 and len(fig.axes) == 16  # 8 + 4 images in a 2 x 8 grid
+    assert fig.axes[0].get_ylabel() == "filters" and fig.axes[8].get_ylabel() == "maps"
+    low, high = shown[0].images[0].get_clim()
+    assert low == -high
+    with pytest.raises(ValueError, match="label"):
+        cnnplots.plot_image_rows(rows, ["only one"])

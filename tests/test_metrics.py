@@ -1,11 +1,11 @@
-"""Tests for dlbook.metrics: confusion matrices and accuracy under corruption."""
+"""Tests for dlbook.metrics: confusion matrices and per-image correctness under corruption."""
 
 import pytest
 import torch
 from torch import nn
 
 from dlbook.corruption import zero_pixels
-from dlbook.metrics import accuracy_under_corruption, confusion_matrix
+from dlbook.metrics import confusion_matrix, correct_under_corruption
 
 
 def test_confusion_matrix_counts_pairs_row_true_column_predicted():
@@ -26,7 +26,7 @@ def test_confusion_matrix_rejects_bad_labels(y_true, y_pred, match):
         confusion_matrix(y_true, y_pred, n_classes=3)
 
 
-def test_accuracy_under_corruption_shape_and_values():
+def test_correct_under_corruption_shape_and_values():
     class Brightness(nn.Module):
         """Predicts class 1 when the image is bright on average, else 0."""
 
@@ -46,16 +46,17 @@ def test_accuracy_under_corruption_shape_and_values():
         calls.append(fraction)
         return zero_pixels(images, fraction, seed)
 
-    acc = accuracy_under_corruption({"a": [Brightness(), Brightness()], "b": [Brightness()]}, x, y,
-                                    counted_zero_pixels, [0.0, 0.25, 0.75])
-    assert set(acc) == {"a", "b"} and acc["a"].shape == (2, 3) and acc["b"].shape == (1, 3)
-    # accuracies are counts over 20 images: exact
+    correct = correct_under_corruption({"a": [Brightness(), Brightness()], "b": [Brightness()]}, x, y,
+                                       counted_zero_pixels, [0.0, 0.25, 0.75])
+    assert set(correct) == {"a", "b"} and correct["a"].shape == (2, 3, 20) and correct["b"].shape == (1, 3, 20)
+    assert correct["a"].dtype == bool
+    acc = {name: c.mean(axis=-1) for name, c in correct.items()}
     assert acc["a"][:, 0].tolist() == [1.0, 1.0] and acc["a"][:, 2].tolist() == [0.0, 0.0]
     assert acc["b"].tolist() == acc["a"][:1].tolist()
     assert calls == [0.0, 0.25, 0.75]  # each level corrupted once, shared by every model
     with pytest.raises(ValueError, match="at least one"):
-        accuracy_under_corruption({}, x, y, zero_pixels, [0.0])
+        correct_under_corruption({}, x, y, zero_pixels, [0.0])
     with pytest.raises(ValueError, match="at least one"):
-        accuracy_under_corruption({"a": []}, x, y, zero_pixels, [0.0])
+        correct_under_corruption({"a": []}, x, y, zero_pixels, [0.0])
     with pytest.raises(ValueError, match="at least one"):
-        accuracy_under_corruption({"a": [Brightness()]}, x, y, zero_pixels, [])
+        correct_under_corruption({"a": [Brightness()]}, x, y, zero_pixels, [])

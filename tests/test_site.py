@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from _sitehelpers import book_pages, page_ids_for_collection, require_site, toc_pages
+from _sitehelpers import all_html, book_pages, page_ids_for_collection, require_site, toc_pages
 
 pytestmark = pytest.mark.site
 
@@ -283,6 +283,22 @@ def test_search_finds_page_by_title_word(page, site, visited, browser, served):
     )
     assert not errors, f"search page: JavaScript errors: {errors}"
     assert not browser.remote_requests[start:], f"search page: requested other hosts: {browser.remote_requests[start:]}"
+
+
+#: MyST role text that should have become a number, an equation number or a link.
+UNRENDERED_ROLE = re.compile(r"\{(?:glue(?::[a-z]+)?|eq|numref|ref)\}")
+#: Code cells (and their outputs) may show role text on purpose; everything else may not.
+CODE_BLOCK = re.compile(r"<pre\b.*?</pre>", re.DOTALL)
+
+
+def test_no_unrendered_roles(site):
+    """No page shows a literal {glue:...}, {eq}, {numref} or {ref} (e.g. a role wrapped in backticks)."""
+    found = []
+    for path in all_html(site):
+        text = CODE_BLOCK.sub("", path.read_text(encoding="utf-8"))
+        for match in UNRENDERED_ROLE.finditer(text):
+            found.append(f"{path.relative_to(site)}: ...{text[max(0, match.start() - 40):match.end() + 40]}...")
+    assert not found, "unrendered MyST roles in the built pages:\n" + "\n".join(found[:20])
 
 
 def test_every_page_checked(site):

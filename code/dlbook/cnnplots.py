@@ -50,6 +50,42 @@ def plot_heatmaps(
     return fig
 
 
+def plot_pooling(images: torch.Tensor, pooled: torch.Tensor, names: Sequence[str], pooled_label: str,
+                 window: int = 2) -> Figure:
+    """Return one row per image: the input ``(N, 1, H, W)`` with its pooling windows outlined, and its output.
+
+    Rows are labelled with ``names``, the two columns "input" and ``pooled_label``. ``pooled`` has shape ``(N, 1, H / window, W / window)``. Every cell shows its value, the
+    output cells are drawn as large as the input cells, and all panels share the scale [0, 1].
+    """
+    if images.dim() != 4 or pooled.dim() != 4 or not len(images) == len(pooled) == len(names) or not len(images):
+        raise ValueError(f"expected N >= 1 images (N, 1, H, W), N pooled maps and N names, got shapes "
+                         f"{tuple(images.shape)}, {tuple(pooled.shape)} and {len(names)} names")
+    h, w = images.shape[-2:]
+    if window < 1 or tuple(pooled.shape[-2:]) != (h // window, w // window):
+        raise ValueError(f"pooled maps must be {h // window}x{w // window} for window {window}, "
+                         f"got {tuple(pooled.shape[-2:])}")
+    n = len(images)
+    fig, axes = plt.subplots(n, 2, figsize=(3.8, 1.45 * n + 0.4), layout="constrained", squeeze=False,
+                             gridspec_kw={"width_ratios": [w, w // window]})
+    axes[0, 0].set_title("input", fontsize=10)
+    axes[0, 1].set_title(pooled_label, fontsize=10)
+    for row, name in enumerate(names):
+        axes[row, 0].set_ylabel(name, fontsize=10)
+        for ax, arr in ((axes[row, 0], images[row, 0]), (axes[row, 1], pooled[row, 0])):
+            image = ax.imshow(np.asarray(arr, dtype=float), vmin=0, vmax=1, cmap="viridis")
+            ax.set(xticks=[], yticks=[])
+            ax.grid(False)
+            for (r, c), value in np.ndenumerate(np.asarray(arr, dtype=float)):
+                ax.text(c, r, f"{value:g}", ha="center", va="center", fontsize=8,
+                        color="white" if value < 0.5 else "black")
+        for edge in range(0, h + 1, window):  # the pooling windows: stride = window
+            axes[row, 0].axhline(edge - 0.5, color=COLORS["val"], linewidth=2)
+        for edge in range(0, w + 1, window):
+            axes[row, 0].axvline(edge - 0.5, color=COLORS["val"], linewidth=2)
+    fig.colorbar(image, ax=axes, shrink=0.5, label="pixel value")
+    return fig
+
+
 def plot_size_traces(traces: dict[str, Sequence[int]], ylabel: str = "feature-map side (pixels)") -> Figure:
     """Return a line plot of spatial size against layer index, one line per named trace."""
     fig, ax = plt.subplots(figsize=(5.5, 3.2), layout="constrained")
@@ -94,13 +130,13 @@ def plot_confusion(matrix: torch.Tensor) -> Figure:
     n = counts.shape[0]
     off = counts.copy()
     np.fill_diagonal(off, np.nan)
-    fig, ax = plt.subplots(figsize=(5.2, 4.4), layout="constrained")
+    fig, ax = plt.subplots(figsize=(6.4, 5.4), layout="constrained")  # about 1:1 in the text column
     image = ax.imshow(np.log10(1 + off), cmap="Reds")
     for (r, c), value in np.ndenumerate(counts):
         if r != c and value > 0:
-            ax.text(c, r, f"{int(value)}", ha="center", va="center", fontsize=8)
+            ax.text(c, r, f"{int(value)}", ha="center", va="center", fontsize=10)
         elif r == c:
-            ax.text(c, r, f"{int(value)}", ha="center", va="center", fontsize=6, color=COLORS["neutral"])
+            ax.text(c, r, f"{int(value)}", ha="center", va="center", fontsize=8, color=COLORS["neutral"])
     ax.set(xticks=range(n), yticks=range(n), xlabel="predicted digit", ylabel="true digit")
     ax.grid(False)
     fig.colorbar(image, ax=ax, label="log10(1 + errors)")
@@ -119,4 +155,30 @@ def plot_misclassified(images: torch.Tensor, y_true: torch.Tensor, y_pred: torch
     for ax, image, t, p in zip(axes.flat, images, y_true.tolist(), y_pred.tolist()):
         ax.imshow(image[0].numpy(), cmap="gray_r", vmin=0, vmax=1)
         ax.set_title(f"{t} -> {p}", fontsize=9)
+    return fig
+
+
+def plot_image_rows(rows: Sequence[torch.Tensor], labels: Sequence[str], cmap: str = "viridis",
+                    symmetric: bool = False) -> Figure:
+    """Return a grid with one row of small images per entry of ``rows`` (each ``(K, H, W)``), labelled on the left.
+
+    Every image gets its own colour scale (feature maps and filters differ in range); with
+    ``symmetric`` the scale is centred on zero, for filters whose signs matter.
+    """
+    if len(rows) != len(labels) or not rows or any(r.dim() != 3 or len(r) == 0 for r in rows):
+        raise ValueError(f"need one label per row and rows of shape (K, H, W), got {len(rows)} rows, {len(labels)} labels")
+    n_cols = max(len(r) for r in rows)
+    fig, axes = plt.subplots(len(rows), n_cols, figsize=(0.85 * n_cols + 0.9, 0.95 * len(rows) + 0.2),
+                             layout="constrained", squeeze=False)
+    for ax in axes.flat:
+        ax.set(xticks=[], yticks=[])
+        ax.grid(False)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+    for row, (images, label) in enumerate(zip(rows, labels)):
+        axes[row, 0].set_ylabel(label, fontsize=9, rotation=0, ha="right", va="center")
+        for ax, image in zip(axes[row], images):
+            arr = np.asarray(image.detach().cpu(), dtype=float)
+            limit = float(np.abs(arr).max()) or 1.0
+            ax.imshow(arr, cmap=cmap, vmin=-limit if symmetric else None, vmax=limit if symmetric else None)
     return fig

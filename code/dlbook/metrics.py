@@ -1,4 +1,4 @@
-"""Measurements of trained classifiers: confusion matrices and accuracy under input corruptions."""
+"""Measurements of trained classifiers: confusion matrices and which images they get right under corruptions."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def confusion_matrix(y_true: torch.Tensor, y_pred: torch.Tensor, n_classes: int 
     return torch.bincount(flat, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
 
-def accuracy_under_corruption(
+def correct_under_corruption(
     models: Mapping[str, Sequence[nn.Module]],
     x: torch.Tensor,
     y: torch.Tensor,
@@ -30,18 +30,20 @@ def accuracy_under_corruption(
     levels: Sequence[float],
     seed: int = 0,
 ) -> dict[str, np.ndarray]:
-    """Return, for each named group of ``models``, the accuracy of every model at every corruption level.
+    """Return, for each named group of ``models``, which images every model gets right at every level.
 
-    Each group's result has shape ``(len(group), len(levels))``. ``corrupt(x, level, seed)`` (e.g.
-    :func:`zero_pixels` or :func:`shift_images`) is applied once per level with the same ``seed``,
-    and every model of every group sees exactly those corrupted images.
+    Each group's result is a boolean array of shape ``(len(group), len(levels), len(x))``; its
+    mean over the last axis is the accuracy, and two models' rows at one level can be compared
+    image by image (:func:`dlbook.stats.paired_comparison`). ``corrupt(x, level, seed)`` (e.g.
+    :func:`dlbook.corruption.zero_pixels` or :func:`dlbook.corruption.shift_images`) is applied once
+    per level with the same ``seed``, and every model of every group sees exactly those corrupted images.
     """
     if not levels or not models or not all(models.values()):
         raise ValueError("need at least one corruption level and at least one model in every group")
-    result = {name: np.empty((len(group), len(levels))) for name, group in models.items()}
+    result = {name: np.empty((len(group), len(levels), len(x)), dtype=bool) for name, group in models.items()}
     for j, level in enumerate(levels):
         corrupted = corrupt(x, level, seed)
         for name, group in models.items():
             for i, model in enumerate(group):
-                result[name][i, j] = float((predict(model, corrupted) == y).float().mean())
+                result[name][i, j] = (predict(model, corrupted) == y.cpu()).numpy()  # predict returns CPU labels
     return result
