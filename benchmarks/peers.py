@@ -1,0 +1,191 @@
+"""Train the book's MNIST CNN recipe and two public recipes side by side on this machine, and compare.
+
+Usage (from the repository root, in the project's venv)::
+
+    python benchmarks/peers.py [--seeds 0 1] [--epochs 3] [--example-epochs 3]
+
+The three recipes, written from their published descriptions and run on the book's in-memory
+data (50,000 training images, 10,000 validation images held out, the 10,000 test images) and
+the book's training loop (:func:`dlbook.train.train`), one epoch per call:
+
+- **book**: chapter 3G's network and recipe (:data:`dlbook.experiments.BOOK_RECIPE`): AdamW,
+  one-cycle learning rate, label smoothing, batch 256.
+- **train_mnist_fast** (tuomaso/train_mnist_fast on GitHub, its final notebook): conv 5x5 with 24
+  channels, max-pool, ReLU, conv 3x3 with 32 channels, max-pool, ReLU, dense 256, dense 10;
+  Adam (lr 0.01, betas 0.7 and 0.9) with a one-cycle schedule, batch 256, normalized inputs.
+- **pytorch example** (pytorch/examples, ``mnist/main.py``): conv 3x3 32, conv 3x3 64, max-pool,
+  dropout 0.25, dense 128, dropout 0.5, dense 10; Adadelta (lr 1.0) with the learning rate
+  times 0.7 after each epoch, batch 64, normalized inputs. It is published with 14 epochs; here
+  it gets ``--example-epochs`` (each epoch is about ten times the others' work).
+
+Seeds alternate between the recipes, so a change in the machine's load hits all of them. For
+each recipe the script prints its parameters and multiply-adds per image, the seconds per
+epoch, validation and test accuracy after each epoch (mean over seeds), the training seconds
+until the mean validation accuracy first reaches 99.0% and 99.3% (at epoch ends; "-" if never),
+and the ratio of those seconds to the book's. Only training is timed, not the evaluation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from dlbook.experiments import BOOK_RECIPE, build_model
+from dlbook.models import count_parameters
+from dlbook.preprocess import load_splits
+from dlbook.runtime import default_device, seed_everything
+from dlbook.train import evaluate, train
+
+#: Mean and standard deviation of the MNIST training pixels in [0, 1], as both public recipes normalize.
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+THRESHOLDS = (0.990, 0.993)
+
+
+@dataclass(frozen=True)
+class Peer:
+    """A recipe: how to build the network, its optimizer and schedule, its batch size and input scaling."""
+
+    name: str
+    build: Callable[[], nn.Module]
+    optimizer: Callable[[nn.Module], torch.optim.Optimizer]
+    per_batch_schedule: Callable[[torch.optim.Optimizer, int], object] | None
+    per_epoch_schedule: Callable[[torch.optim.Optimizer], object] | None
+    batch_size: int
+    normalize: bool
+    label_smoothing: float = 0.0
+    channels_last: bool = False  # the book trains its CNN in channels-last memory; the others as published
+
+
+def fast_net() -> nn.Module:
+    """train_mnist_fast's final network (max-pool before ReLU, as published)."""
+    return nn.Sequential(
+        nn.Conv2d(1, 24, 5), nn.MaxPool2d(2), nn.ReLU(),
+        nn.Conv2d(24, 32, 3), nn.MaxPool2d(2), nn.ReLU(),
+        nn.Flatten(), nn.Linear(800, 256), nn.ReLU(), nn.Linear(256, 10))
+
+
+def example_net() -> nn.Module:
+    """The network of pytorch/examples' mnist/main.py."""
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Dropout(0.25),
+        nn.Flatten(), nn.Linear(9216, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10))
+
+
+def peers(epochs: int, example_epochs: int) -> list[tuple[Peer, int]]:
+    """The three recipes with the number of epochs each trains."""
+    book = Peer(
+        "book (3G)", functools.partial(build_model, BOOK_RECIPE, (1, 28, 28)),
+        lambda m: torch.optim.AdamW(m.parameters(), lr=BOOK_RECIPE.lr, weight_decay=BOOK_RECIPE.weight_decay),
+        lambda opt, steps: torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=BOOK_RECIPE.lr, total_steps=steps),
+        None, BOOK_RECIPE.batch_size, normalize=False, label_smoothing=BOOK_RECIPE.label_smoothing,
+        channels_last=True)
+    fast = Peer(
+        "train_mnist_fast", fast_net, lambda m: torch.optim.Adam(m.parameters(), lr=0.01, betas=(0.7, 0.9)),
+        lambda opt, steps: torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.01, total_steps=steps),
+        None, 256, normalize=True)
+    example = Peer(
+        "pytorch example", example_net, lambda m: torch.optim.Adadelta(m.parameters(), lr=1.0),
+        None, lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.7), 64, normalize=True)
+    return [(book, BOOK_RECIPE.n_epochs if epochs is None else epochs), (fast, epochs or 3), (example, example_epochs)]
+
+
+def multiply_adds(model: nn.Module, image: torch.Tensor) -> int:
+    """Multiply-adds of one forward pass of ``image`` ``(1, 1, H, W)`` through the convolutions and dense layers."""
+    total = 0
+
+    def count(module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
+        nonlocal total
+        if isinstance(module, nn.Conv2d):
+            total += output.numel() * module.in_channels // module.groups * module.kernel_size[0] * module.kernel_size[1]
+        elif isinstance(module, nn.Linear):
+            total += module.in_features * module.out_features
+
+    handles = [m.register_forward_hook(count) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    with torch.no_grad():
+        model.eval()(image)
+    for handle in handles:
+        handle.remove()
+    return total
+
+
+def run(peer: Peer, n_epochs: int, seed: int, data) -> dict:
+    """Train ``peer`` from ``seed``; return seconds, validation and test accuracy after every epoch."""
+    device = default_device()
+    scale = (lambda x: (x - MNIST_MEAN) / MNIST_STD) if peer.normalize else (lambda x: x)
+    memory_format = torch.channels_last if peer.channels_last else torch.contiguous_format
+    x_train, x_val, x_test = (scale(x).to(device).contiguous(memory_format=memory_format)
+                              for x in (data.x_train, data.x_val, data.x_test))
+    seed_everything(seed)
+    model = peer.build().to(device=device, memory_format=memory_format)
+    optimizer = peer.optimizer(model)
+    steps = n_epochs * -(-len(x_train) // peer.batch_size)
+    batch_schedule = peer.per_batch_schedule(optimizer, steps) if peer.per_batch_schedule else None
+    epoch_schedule = peer.per_epoch_schedule(optimizer) if peer.per_epoch_schedule else None
+    loss_fn = functools.partial(F.cross_entropy, label_smoothing=peer.label_smoothing)
+    seconds, val, test = [], [], []
+    for epoch in range(n_epochs):
+        start = time.perf_counter()
+        train(model, x_train, data.y_train, optimizer, 1, peer.batch_size, loss_fn=loss_fn,
+              seed=1000 * seed + epoch, scheduler=batch_schedule)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        seconds.append(time.perf_counter() - start)
+        if epoch_schedule is not None:
+            epoch_schedule.step()
+        val.append(evaluate(model, x_val, data.y_val)[1])
+        test.append(evaluate(model, x_test, data.y_test)[1])
+        model.train()
+    return {"seconds": seconds, "val": val, "test": test}
+
+
+def seconds_to_reach(mean_val: list[float], cumulative: list[float], threshold: float) -> float | None:
+    """Training seconds at the end of the first epoch whose mean validation accuracy reaches ``threshold``."""
+    return next((s for acc, s in zip(mean_val, cumulative) if acc >= threshold), None)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--epochs", type=int, default=None, help="epochs for the book and train_mnist_fast (default: the book's)")
+    parser.add_argument("--example-epochs", type=int, default=3, help="epochs for the PyTorch example (published: 14)")
+    args = parser.parse_args()
+    if any(s < 0 for s in args.seeds) or (args.epochs is not None and args.epochs < 1) or args.example_epochs < 1:
+        raise ValueError("seeds must be non-negative and epoch counts positive")
+    data = load_splits(flatten=False)
+    recipes = peers(args.epochs, args.example_epochs)
+    results: dict[str, list[dict]] = {peer.name: [] for peer, _ in recipes}
+    for seed in args.seeds:  # alternate: every recipe's seed s runs before any recipe's seed s + 1
+        for peer, n_epochs in recipes:
+            results[peer.name].append(run(peer, n_epochs, seed, data))
+            print(f"  trained {peer.name}, seed {seed}", flush=True)
+    print(f"\ndevice {default_device()}, {torch.get_num_threads()} threads, seeds {args.seeds}\n")
+    book_reach: dict[float, float | None] = {}
+    for peer, n_epochs in recipes:
+        runs = results[peer.name]
+        model = peer.build()
+        mean = lambda key: [sum(r[key][e] for r in runs) / len(runs) for e in range(n_epochs)]  # noqa: E731
+        per_epoch, val, test = mean("seconds"), mean("val"), mean("test")
+        cumulative = [sum(per_epoch[: e + 1]) for e in range(n_epochs)]
+        print(f"{peer.name}: {count_parameters(model):,} parameters, "
+              f"{multiply_adds(model, torch.zeros(1, 1, 28, 28)) / 1e6:.2f} M multiply-adds per image, "
+              f"{sum(per_epoch) / n_epochs:.1f} s per epoch")
+        for e in range(n_epochs):
+            print(f"  epoch {e + 1}: {cumulative[e]:6.1f} s   validation {val[e]:.2%}   test {test[e]:.2%}")
+        for threshold in THRESHOLDS:
+            reach = seconds_to_reach(val, cumulative, threshold)
+            if peer.name.startswith("book"):
+                book_reach[threshold] = reach
+            ratio = (f"{reach / book_reach[threshold]:.2f} x the book's"
+                     if reach is not None and book_reach.get(threshold) else "")
+            print(f"  {threshold:.1%} validation: {'-' if reach is None else f'{reach:.1f} s'}  {ratio}")
+
+
+if __name__ == "__main__":
+    main()
