@@ -9,7 +9,8 @@ import torch
 from nbclient import NotebookClient
 
 from dlbook import claims
-from dlbook.claims import CLAIM_MIME, Claim, ClaimError, ClaimWarning, claim, claims_in_notebook, format_value
+from dlbook.claims import (CLAIM_MIME, HIDDEN_GLUE_PREFIX, KEY_PREFIX, Claim, ClaimError, ClaimWarning, claim,
+                           claims_in_glue, format_value, glue_key)
 
 
 @pytest.fixture
@@ -88,29 +89,21 @@ def test_format_value(value, text):
     assert format_value(value) == text
 
 
-def test_claims_in_notebook_reads_records_in_order_and_keeps_the_last_repeat():
+def test_claims_in_glue_picks_claim_records_in_order():
     def output(statement, holds):
         record = {"statement": statement, "condition": "x", "values": {"x": holds}, "holds": holds, "page": ""}
         return {"output_type": "display_data", "data": {CLAIM_MIME: record, "text/plain": statement}, "metadata": {}}
 
-    notebook = {"cells": [
-        {"cell_type": "markdown", "source": "text"},
-        {"cell_type": "code", "outputs": [output("first", False), {"output_type": "stream", "text": "hi"}]},
-        {"cell_type": "code", "outputs": [output("second", True), output("first", True)]},
-    ]}
-    found = claims_in_notebook(notebook)
-    assert [c.statement for c in found] == ["second", "first"]
-    assert all(c.holds for c in found)
+    glued = {glue_key("first"): output("first", True), "mlp1-params": {"data": {"text/plain": "79510"}},
+             glue_key("second"): output("second", False), glue_key("first", 2): output("first", True)}
+    found = claims_in_glue(glued)
+    assert [c.statement for c in found] == ["first", "second", "first"]
+    assert [c.holds for c in found] == [True, False, True]
 
 
-def test_renderer_hides_claim_records_and_leaves_other_outputs():
-    class Data:
-        def __init__(self, mime_type):
-            self.mime_type = mime_type
-
-    assert claims.ClaimOutputRenderer.handle_mime(None, Data(CLAIM_MIME), False) == []
-    assert claims.ClaimOutputRenderer.handle_mime(None, Data("text/plain"), False) is None
-    assert ("*", CLAIM_MIME, 1) in claims.ClaimOutputRenderer.mime_priority_overrides
+def test_glue_keys_are_stable_and_distinct():
+    assert glue_key("A sentence.") == glue_key("A sentence.") != glue_key("A sentence.", 2)
+    assert glue_key("A sentence.").startswith(KEY_PREFIX) and glue_key("A sentence.") != glue_key("Another.")
 
 
 def test_in_a_jupyter_kernel_a_false_claim_shows_a_warning_and_the_next_cell_runs(monkeypatch):
@@ -122,10 +115,11 @@ def test_in_a_jupyter_kernel_a_false_claim_shows_a_warning_and_the_next_cell_run
     ])
     NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
     first, second = notebook.cells
-    bundles = [o.get("data", {}) for o in first.outputs]
-    records = [b[CLAIM_MIME] for b in bundles if CLAIM_MIME in b]
-    assert records and records[0]["holds"] is False and records[0]["values"] == {"loss": 0.7}
-    warning = next(b["text/html"] for b in bundles if "text/html" in b)
+    glued = [o for o in first.outputs if "scrapbook" in o.get("metadata", {})]
+    assert len(glued) == 1 and glued[0]["metadata"]["scrapbook"]["name"].startswith(KEY_PREFIX)
+    record = glued[0]["data"][HIDDEN_GLUE_PREFIX + CLAIM_MIME]
+    assert record["holds"] is False and record["values"] == {"loss": 0.7}
+    warning = next(o["data"]["text/html"] for o in first.outputs if "text/html" in o.get("data", {}))
     assert "The loss ends below ln 2." in warning and "loss = 0.7" in warning
     assert not any(o.output_type == "error" for o in first.outputs)
     assert second.outputs[0]["text"] == "next cell ran\n"

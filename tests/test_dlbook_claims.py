@@ -35,12 +35,12 @@ def _text(path: Path) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", path.read_text())).split())
 
 
-def _build(root: Path, pages: dict[str, str]) -> subprocess.CompletedProcess:
+def _build(root: Path, pages: dict[str, str], *extra: str) -> subprocess.CompletedProcess:
     (root / "_config.yml").write_text(textwrap.dedent(f"""\
         title: Claims test book
         only_build_toc_files: true
         execute:
-          execute_notebooks: force
+          execute_notebooks: cache
           raise_on_error: true
           allow_errors: false
           timeout: 120
@@ -52,7 +52,7 @@ def _build(root: Path, pages: dict[str, str]) -> subprocess.CompletedProcess:
     (root / "_toc.yml").write_text(f"format: jb-book\nroot: intro\nchapters:\n{chapters}")
     for name, text in pages.items():
         (root / f"{name}.md").write_text(text)
-    return subprocess.run([str(JUPYTER_BOOK), "build", str(root), "-W", "--keep-going"],
+    return subprocess.run([str(JUPYTER_BOOK), "build", str(root), "-W", "--keep-going", *extra],
                           capture_output=True, text=True, timeout=300)
 
 
@@ -102,6 +102,14 @@ def test_claims_are_listed_per_page_and_on_the_ledger(tmp_path):
     assert re.search(r'href="b.html"[^>]*>\s*<strong>Page B</strong>', ledger)
     assert "The list has three items." in _text(site / "ledger.html")
     assert "Page A : 2 claims, 2 hold" in _text(site / "ledger.html")
+    assert "This build checks 3 claims on 2 pages." in _text(site / "intro.html")
+
+    # read again with every page taken from the execution cache: the claims are still there
+    again = _build(tmp_path, {"intro": INTRO, "a": _page("Page A", CELL_TWO_CLAIMS),
+                              "b": _page("Page B", CELL_ONE_CLAIM), "ledger": LEDGER}, "--all")
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert "Executing notebook" not in again.stdout and "Using cached notebook" in again.stdout
+    assert "What this page checks (2 claims)" in _text(site / "a.html")
     assert "This build checks 3 claims on 2 pages." in _text(site / "intro.html")
 
 

@@ -2,9 +2,10 @@
 
 - Kernels started by the build inherit ``DLBOOK_CLAIMS=strict`` (a false claim raises and fails
   the build) and ``DLBOOK_PAGE=<docname>`` (so the error names the page).
-- After a notebook page is read, its claims are taken from the executed notebook that MyST-NB
-  wrote (every cell, hidden ones included) and a collapsed box "What this page checks" is
-  appended to the page.
+- After a notebook page is read, its claims are taken from the values the page glued (each
+  claim glues its record; MyST-NB collects glue from every cell, hidden ones included, whether
+  the page ran or came from the execution cache) and a collapsed box "What this page checks"
+  is appended to the page.
 - The directive ``{claims-ledger}`` lists every claim of the book, grouped by page with links;
   the role ``{claims-count}`` writes the number of ``claims`` (or ``pages`` with claims).
 """
@@ -22,7 +23,9 @@ from docutils.parsers.rst import Directive
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
-from dlbook.claims import MODE_VARIABLE, PAGE_VARIABLE, Claim, claims_in_notebook, format_value
+from myst_nb.sphinx_ import NbMetadataCollector
+
+from dlbook.claims import MODE_VARIABLE, PAGE_VARIABLE, Claim, claims_in_glue, format_value
 
 BOX_TITLE = "What this page checks"
 _KERNELSPEC = re.compile(r"\A---\s*\n.*?^kernelspec:", re.S | re.M)
@@ -77,16 +80,18 @@ def _note_page(app: Sphinx, docname: str, source: list[str]) -> None:
 
 
 def _collect(app: Sphinx, doctree: nodes.document) -> None:
-    """Read the page's claims from its executed notebook and append the box that lists them."""
+    """Read the page's claims from its glued values and append the box that lists them."""
     env = app.env
     docname = env.docname
     _claims(env).pop(docname, None)
     if docname not in env.temp_data.get("dlbook_notebooks", set()):
         return
-    executed = Path(env.mystnb_config.output_folder, *f"{docname}.ipynb".split("/"))
-    if not executed.is_file():
+    keys = set(NbMetadataCollector.get_doc_data(env)[docname].get("glue", []))  # glued in this read
+    glued = Path(env.mystnb_config.output_folder, *f"{docname}.glue.json".split("/"))
+    if not keys or not glued.is_file():
         return
-    found = claims_in_notebook(json.loads(executed.read_text(encoding="utf-8")))
+    data = json.loads(glued.read_text(encoding="utf-8"))
+    found = claims_in_glue({key: value for key, value in data.items() if key in keys})
     if not found:
         return
     _claims(env)[docname] = [asdict(c) for c in found]

@@ -4,7 +4,7 @@ For the LaTeX builder only (the HTML build is left alone):
 
 - The root page's sections would each become a chapter (Sphinx uses its title as the book's
   title): they are gathered into one chapter, "Introduction".
-- Each part of the table of contents (a toctree caption) starts with ``\part{caption}``.
+- Each part of the table of contents (a toctree caption) starts with ``\\part{caption}``.
 - A matplotlib ``to_jshtml`` player is an HTML output whose frames are base64 PNGs: it is
   replaced by its last frame (written beside the ``.tex`` file) and a sentence saying that the
   web version plays the animation.

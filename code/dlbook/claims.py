@@ -14,24 +14,31 @@ page's "What this page checks" box and on the book's claims page) is exactly wha
 - Anywhere else (Jupyter, Binder, a script) a false claim does not stop the notebook: it shows a
   warning with the sentence and the values, and the next cell still runs.
 
-Every claim also emits a display output of the MIME type :data:`CLAIM_MIME` (plain text in
-Jupyter); the book's extension collects these from the executed notebooks and hides them.
+Every claim is also *glued* (the mechanism of ``myst_nb.glue``, with ``display=False``) under a
+key :data:`KEY_PREFIX` + a hash of its sentence, as a record of the MIME type :data:`CLAIM_MIME`.
+MyST-NB collects glued values from every cell, hidden ones included, and keeps them with the
+execution cache, so the book's extension finds the claims of a page whether it ran or not.
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
 import html
 import math
 import os
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from numbers import Integral, Real
-from typing import Any, ClassVar
+from typing import Any
 
-#: MIME type of the display output that carries a claim's record.
+#: MIME type of the glued output that carries a claim's record.
 CLAIM_MIME = "application/vnd.dlbook.claim+json"
+#: Glue keys of claims start with this; the rest is a hash of the sentence and a repeat count.
+KEY_PREFIX = "dlbook-claim-"
+#: MyST-NB's prefix for glued outputs that are not displayed (``glue(..., display=False)``).
+HIDDEN_GLUE_PREFIX = "application/papermill.record/"
 #: Environment variable that selects the mode: ``strict`` raises on a false claim, anything else warns.
 MODE_VARIABLE = "DLBOOK_CLAIMS"
 #: Environment variable that names the page being executed (set by the book build).
@@ -152,14 +159,27 @@ def _ipython_active() -> bool:
     return get_ipython() is not None
 
 
+_emitted: dict[str, int] = {}
+
+
+def glue_key(statement: str, repeat: int = 1) -> str:
+    """Return the glue key of a claim: :data:`KEY_PREFIX`, a hash of the sentence, and its repeat count."""
+    digest = hashlib.sha256(statement.encode()).hexdigest()[:12]
+    return f"{KEY_PREFIX}{digest}-{repeat}"
+
+
 def _emit(record: Claim) -> None:
-    """Display the record (hidden by the book, plain text in Jupyter) where an IPython kernel runs."""
+    """Glue the record, hidden (as ``myst_nb.glue(..., display=False)`` does), where an IPython kernel runs."""
     if not _ipython_active():
         return
     from IPython.display import display
 
+    _emitted[record.statement] = _emitted.get(record.statement, 0) + 1
+    key = glue_key(record.statement, _emitted[record.statement])
     mark = "\u2713" if record.holds else "\u2717"
-    display({CLAIM_MIME: asdict(record), "text/plain": f"{mark} {record.statement}"}, raw=True)
+    bundle = {CLAIM_MIME: asdict(record), "text/plain": f"{mark} {record.statement}"}
+    display({HIDDEN_GLUE_PREFIX + mime: data for mime, data in bundle.items()}, raw=True,
+            metadata={"scrapbook": {"name": key, "mime_prefix": HIDDEN_GLUE_PREFIX}})
 
 
 def _warn(record: Claim) -> None:
@@ -178,29 +198,11 @@ def _warn(record: Claim) -> None:
     display({"text/html": box, "text/plain": "WARNING: " + record.message()}, raw=True)
 
 
-class ClaimOutputRenderer:
-    """MyST-NB mime renderer plugin: a claim's record output renders as nothing on the page.
-
-    Registered as the ``myst_nb.mime_renderers`` entry point ``dlbook-claims`` (see
-    pyproject.toml). The book's extension reads the records from the executed notebook instead.
-    """
-
-    mime_priority_overrides: ClassVar[Sequence[tuple[str, str, int | None]]] = (("*", CLAIM_MIME, 1),)
-
-    @staticmethod
-    def handle_mime(renderer: Any, data: Any, inline: bool) -> list | None:
-        """Return no nodes for a claim record; leave every other MIME type to MyST-NB."""
-        return [] if data.mime_type == CLAIM_MIME else None
-
-
-def claims_in_notebook(notebook: Mapping[str, Any]) -> list[Claim]:
-    """Return the claims recorded in an executed notebook's outputs, in cell order (last of a repeated sentence wins)."""
-    found: dict[str, Claim] = {}
-    for cell in notebook.get("cells", []):
-        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
-            data = output.get("data", {})
-            if CLAIM_MIME in data:
-                record = Claim(**data[CLAIM_MIME])
-                found.pop(record.statement, None)
-                found[record.statement] = record
-    return list(found.values())
+def claims_in_glue(glue_data: Mapping[str, Any]) -> list[Claim]:
+    """Return the claims among a page's glued outputs (``{key: output}``, as MyST-NB keeps them), in order."""
+    found = []
+    for key, output in glue_data.items():
+        data = output.get("data", {}) if isinstance(output, Mapping) else {}
+        if key.startswith(KEY_PREFIX) and CLAIM_MIME in data:
+            found.append(Claim(**data[CLAIM_MIME]))
+    return found
