@@ -17,6 +17,19 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 BOOK_DIR = REPO_ROOT / "book"
 BUILD_HINT = "build it first: jupyter-book build book/ (or point BOOK_HTML_DIR at a built _build/html)"
 
+#: The front matter that makes a MyST Markdown page an executed notebook (for throw-away test books).
+NOTEBOOK_FRONT_MATTER = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+"""
+
 #: Generated pages that are not chapters.
 NON_CHAPTER_PAGES = {"genindex.html", "search.html", "py-modindex.html"}
 #: Folders of a built site that hold no pages of the book.

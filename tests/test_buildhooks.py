@@ -12,18 +12,8 @@ import yaml
 
 from dlbook import buildhooks
 from dlbook.fingerprint import REPO_ROOT, closure, fingerprint
+from _sitehelpers import NOTEBOOK_FRONT_MATTER as FRONT
 
-FRONT = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-"""
 
 PAGE = FRONT + """
 # A page

@@ -10,20 +10,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+from _sitehelpers import NOTEBOOK_FRONT_MATTER as FRONT_MATTER
+
 EXT_DIR = Path(__file__).resolve().parents[1] / "book" / "_ext"
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 
-FRONT_MATTER = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-"""
 
 
 def _page(title: str, body: str) -> str:
