@@ -6,7 +6,7 @@ from dlbook.fingerprint import REPO_ROOT, imported_modules
 
 #: Lowest first. A module may import modules of its own layer and of lower layers only.
 LAYERS = {
-    "foundations": {"fingerprint", "runtime", "environment", "tables", "claims", "stats"},
+    "foundations": {"fingerprint", "runtime", "environment", "tables", "claims", "stats", "pageglue"},
     "data": {"mnist", "preprocess", "toydata", "corruption"},
     "models": {"models", "cnn", "initialization", "logic_nets", "convarith", "pooling", "probes"},
     "training and evaluation": {"train", "playground"},

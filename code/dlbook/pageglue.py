@@ -1,0 +1,42 @@
+"""Glue a page's computed values for its prose, one call per cell, under one key prefix."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from numbers import Integral, Real
+
+#: A glue key's part after the prefix: lower-case words joined by hyphens (``test-acc-mean``).
+_NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+def plain_value(value: object) -> int | float | str:
+    """Return ``value`` as a plain Python ``int``, ``float`` or ``str`` (NumPy and one-element torch scalars included)."""
+    if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (Integral, Real, str)):
+        raise ValueError(f"expected a number or a string to glue, got {type(value).__name__}: {value!r}")
+    if isinstance(value, Integral):
+        return int(value)
+    if isinstance(value, Real):
+        return float(value)
+    return value
+
+
+def glue_values(prefix: str, values: Mapping[str, object]) -> dict[str, int | float | str]:
+    """Glue each value (hidden, as ``myst_nb.glue(..., display=False)``) under ``f"{prefix}-{name}"``; return the keys glued.
+
+    The prose cites a value with ``{glue:text}`prefix-name:format```. The values are checked
+    first, so a bad one glues nothing.
+    """
+    if not _NAME.fullmatch(prefix):
+        raise ValueError(f"expected a prefix of lower-case words joined by hyphens, got {prefix!r}")
+    bad = [name for name in values if not isinstance(name, str) or not _NAME.fullmatch(name)]
+    if bad:
+        raise ValueError(f"expected names of lower-case words joined by hyphens, got {bad}")
+    glued = {f"{prefix}-{name}": plain_value(value) for name, value in values.items()}
+    from myst_nb import glue
+
+    for key, value in glued.items():
+        glue(key, value, display=False)
+    return glued

@@ -1,0 +1,40 @@
+"""Tests of dlbook.pageglue: values are glued as plain numbers under prefixed keys; bad input glues nothing."""
+
+import numpy as np
+import pytest
+import torch
+
+from dlbook.pageglue import glue_values, plain_value
+
+
+@pytest.fixture
+def glued(monkeypatch):
+    calls = []
+    monkeypatch.setattr("myst_nb.glue", lambda key, value, display=True: calls.append((key, value, display)))
+    return calls
+
+
+def test_values_are_glued_hidden_under_the_prefix(glued):
+    keys = glue_values("cnn", {"test-acc": np.float32(0.5), "n-seeds": torch.tensor(3), "device": "CPU"})
+    assert glued == [("cnn-test-acc", 0.5, False), ("cnn-n-seeds", 3, False), ("cnn-device", "CPU", False)]
+    assert keys == {"cnn-test-acc": 0.5, "cnn-n-seeds": 3, "cnn-device": "CPU"}
+    assert type(keys["cnn-test-acc"]) is float and type(keys["cnn-n-seeds"]) is int
+
+
+@pytest.mark.parametrize("value", [True, [1, 2], torch.zeros(2), None])
+def test_a_value_that_is_not_a_scalar_is_refused(value):
+    with pytest.raises(ValueError, match="number or a string"):
+        plain_value(value)
+
+
+@pytest.mark.parametrize("prefix, name", [("Cnn", "acc"), ("cnn", "test_acc"), ("", "acc"), ("cnn", "-acc")])
+def test_a_bad_key_glues_nothing(glued, prefix, name):
+    with pytest.raises(ValueError, match="lower-case words joined by hyphens"):
+        glue_values(prefix, {"ok": 1, name: 2})
+    assert glued == []
+
+
+def test_a_bad_value_glues_nothing(glued):
+    with pytest.raises(ValueError):
+        glue_values("cnn", {"ok": 1, "bad": [1]})
+    assert glued == []
