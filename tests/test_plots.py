@@ -74,3 +74,31 @@ def test_class_counts_bars_match_bincount():
     heights = [patch.get_height() for patch in fig.axes[0].patches]
     assert heights == [2, 0, 0, 1, 0, 0, 0, 0, 0, 3]
     assert fig.axes[0].get_ylabel() == "number of images"
+
+
+def test_smallest_text_px_sees_only_drawn_text():
+    plots.use_book_style()
+    fig, (ax, hidden) = plt.subplots(1, 2)
+    ax.set_title("title", fontsize=12)
+    ax.text(0.5, 0.5, "small", fontsize=7.2)
+    hidden.text(0.5, 0.5, "not drawn", fontsize=3)
+    hidden.set_visible(False)
+    ax.text(0.2, 0.2, "   ", fontsize=2)  # blank: nothing to read
+    # 7.2 pt at 100 dpi is 10 px; the tick labels (10 pt) are larger
+    assert plots.smallest_text_px(fig) == pytest.approx(10.0)
+    plt.close(fig)
+
+
+def test_png_records_the_smallest_text_size():
+    import base64
+    import io
+
+    from PIL import Image
+
+    plots.use_book_style()
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    ax.set_xlabel("x", fontsize=9)
+    png = Image.open(io.BytesIO(base64.b64decode(plots.png_with_text_size(fig))))
+    assert float(png.text[plots.TEXT_SIZE_KEY]) == pytest.approx(9 * 100 / 72, abs=0.01)
+    plt.close(fig)

@@ -410,6 +410,9 @@ async () => {
     emptyHeaders: Array.from(document.querySelectorAll('article th')).filter(th => !text(th)).length,
     wideAnimations: Array.from(document.querySelectorAll('div.animation')).filter(visible)
       .filter(a => a.getBoundingClientRect().right > column.getBoundingClientRect().right + 1).length,
+    figures: Array.from(document.querySelectorAll('article .cell_output img')).filter(visible)
+      .filter(i => i.naturalWidth > 0 && /\.png$/i.test(i.getAttribute('src')))
+      .map(i => ({src: i.getAttribute('src'), shown: i.clientWidth, natural: i.naturalWidth})),
   };
 }
 """
@@ -417,28 +420,46 @@ async () => {
 
 @pytest.fixture(scope="session")
 def layout(site, browser):
-    """``layout(page, width)``: what LAYOUT_JS reports for the page at that window width (each visited once)."""
-    cache: dict[tuple[str, int], dict] = {}
+    """``layout(page, width, mode)``: what LAYOUT_JS reports for the page at that window width and theme (each visited once)."""
+    cache: dict[tuple[str, int, str], dict] = {}
 
-    def measure(rel: str, width: int) -> dict:
-        if (rel, width) not in cache:
+    def measure(rel: str, width: int, mode: str = "light") -> dict:
+        if (rel, width, mode) not in cache:
             tab, _, _ = _open(browser, (site / rel).as_uri())
             try:
                 tab.set_viewport_size({"width": width, "height": 900})
+                tab.evaluate("mode => { document.documentElement.dataset.theme = mode;"
+                             " document.documentElement.dataset.mode = mode; }", mode)
                 tab.wait_for_timeout(50)
-                cache[(rel, width)] = tab.evaluate(LAYOUT_JS)
+                cache[(rel, width, mode)] = tab.evaluate(LAYOUT_JS)
             finally:
                 tab.close()
-        return cache[(rel, width)]
+        return cache[(rel, width, mode)]
 
     return measure
 
 
+#: Smallest height, in CSS pixels as displayed at 1280 px, of any text drawn in a figure.
+MIN_FIGURE_TEXT_PX = 9.0
+
+
+def _smallest_text_px(site: Path, page: str, src: str) -> float | None:
+    """The smallest text height the book's figure style recorded in a figure's PNG (None if not recorded)."""
+    from PIL import Image
+
+    from dlbook.plots import TEXT_SIZE_KEY
+
+    with Image.open((site / page).parent / src) as png:
+        recorded = png.text.get(TEXT_SIZE_KEY)
+    return None if recorded is None else float(recorded)
+
+
 @pytest.mark.parametrize("page", PAGES)
-def test_reader_layout_at_1280px(page, layout):
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_reader_layout_at_1280px(page, mode, layout):
     """Titles in their place, equations and code inside the column, figures at legible size, named controls."""
     _needs_site(page)
-    report = layout(page, 1280)
+    report = layout(page, 1280, mode)
     assert not report["titlesInBody"], f"{page}: admonition titles merged into the body: {report['titlesInBody']}"
     assert not report["wideMath"], f"{page}: display equations wider than the column: {report['wideMath']}"
     assert not report["badAlt"], f"{page}: images whose alt text is a file name: {report['badAlt']}"
@@ -446,6 +467,21 @@ def test_reader_layout_at_1280px(page, layout):
     assert not report["wideCode"], f"{page}: code lines wider than the column: {report['wideCode']}"
     assert not report["unnamedControls"], f"{page}: controls without an accessible name: {report['unnamedControls']}"
     assert report["emptyHeaders"] == 0, f"{page}: {report['emptyHeaders']} empty table header cells"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_figure_text_is_legible_as_displayed(page, site, layout):
+    """Every figure's smallest text, scaled to the width the figure is shown at in a 1280 px window, is >= 9 px."""
+    _needs_site(page)
+    small, unrecorded = [], []
+    for figure in layout(page, 1280)["figures"]:
+        text_px = _smallest_text_px(site, page, figure["src"])
+        if text_px is None:
+            unrecorded.append(figure["src"])
+        elif text_px * min(1.0, figure["shown"] / figure["natural"]) < MIN_FIGURE_TEXT_PX:
+            small.append(f"{figure['src']}: {text_px:.1f} px drawn, shown at {figure['shown']}/{figure['natural']} px")
+    assert not unrecorded, f"{page}: figures not drawn with dlbook.plots.use_book_style: {unrecorded}"
+    assert not small, f"{page}: figure text under {MIN_FIGURE_TEXT_PX:g} px as displayed: {small}"
 
 
 @pytest.mark.parametrize("page", PAGES)
