@@ -117,3 +117,21 @@ def is_executable(page: str) -> bool:
         return True
     match = _FRONT_MATTER.match(source.read_text(encoding="utf-8"))
     return bool(match and "jupytext:" in match.group(1) and "kernelspec:" in match.group(1))
+
+
+#: A glue key as the prose cites it: ``{glue:text}`key:fmt```, ``{glue}`page::key```, ``:::{glue:figure} key``.
+_GLUE_CITATION = re.compile(r"\{glue(?::[a-z]+)?\}(?:`|\s+)(?:[^`\s]*::)?([A-Za-z0-9_.-]+)")
+
+
+def cited_glue_keys(sources: str) -> set[str]:
+    """Return the glue keys cited by glue roles and directives in MyST text."""
+    return set(_GLUE_CITATION.findall(sources))
+
+
+def glued_keys(execute_dir: Path) -> dict[str, str]:
+    """Return every key glued by a page of the last build (``{key: page}``), from MyST-NB's ``*.glue.json`` files."""
+    import json
+
+    return {key: str(path.relative_to(execute_dir)).removesuffix(".glue.json")
+            for path in sorted(execute_dir.rglob("*.glue.json"))
+            for key in json.loads(path.read_text(encoding="utf-8"))}

@@ -22,7 +22,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from _sitehelpers import all_html, book_pages, page_ids_for_collection, require_site, toc_pages
+from _sitehelpers import (BOOK_DIR, BUILD_HINT, all_html, book_pages, cited_glue_keys, glued_keys,
+                          page_ids_for_collection, require_site, toc_pages)
 
 pytestmark = pytest.mark.site
 
@@ -299,6 +300,18 @@ def test_no_unrendered_roles(site):
         for match in UNRENDERED_ROLE.finditer(text):
             found.append(f"{path.relative_to(site)}: ...{text[max(0, match.start() - 40):match.end() + 40]}...")
     assert not found, "unrendered MyST roles in the built pages:\n" + "\n".join(found[:20])
+
+
+def test_every_glued_value_is_cited(site):
+    """Every value a page glues (claims aside) is cited by some page's prose: no dead glue keys."""
+    from dlbook.claims import KEY_PREFIX
+
+    glued = {key: page for key, page in glued_keys(site.parent / "jupyter_execute").items()
+             if not key.startswith(KEY_PREFIX)}
+    assert glued, f"no glued values found next to {site}: {BUILD_HINT}"
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in sorted(BOOK_DIR.rglob("*.md")))
+    uncited = sorted(f"{page}: {key}" for key, page in glued.items() if key not in cited_glue_keys(sources))
+    assert not uncited, "glued values that no page cites (remove them):\n" + "\n".join(uncited)
 
 
 def test_every_page_checked(site):

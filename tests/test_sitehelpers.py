@@ -31,3 +31,21 @@ def test_toc_pages_are_the_book_sources():
     assert "intro.html" in pages and "part3/3g-mnist-cnn.html" in pages
     assert all((REPO_ROOT / "book" / page.replace(".html", ".md")).is_file() for page in pages)
     assert len(pages) == len(set(pages))
+
+
+def test_cited_glue_keys_reads_roles_cross_page_roles_and_directives():
+    from _sitehelpers import cited_glue_keys
+
+    text = ("{glue:text}`cnn-acc:.2%` and {glue}`n-seeds` and {glue:text}`part2/2d-one::mlp1-x:.1f`\n"
+            ":::{glue:figure} cnn-fig\n:::\nglue_values('cnn', {'not-cited': 1}) and `{glue}` alone")
+    assert cited_glue_keys(text) == {"cnn-acc", "n-seeds", "mlp1-x", "cnn-fig"}
+
+
+def test_glued_keys_names_the_page(tmp_path):
+    import json
+
+    from _sitehelpers import glued_keys
+
+    (tmp_path / "part1").mkdir()
+    (tmp_path / "part1" / "1a.glue.json").write_text(json.dumps({"a-x": {}, "a-y": {}}))
+    assert glued_keys(tmp_path) == {"a-x": "part1/1a", "a-y": "part1/1a"}
