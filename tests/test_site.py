@@ -424,7 +424,7 @@ async () => {
     wideAnimations: Array.from(document.querySelectorAll('div.animation')).filter(visible)
       .filter(a => a.getBoundingClientRect().right > column.getBoundingClientRect().right + 1).length,
     figures: Array.from(document.querySelectorAll('article .cell_output img')).filter(visible)
-      .filter(i => i.naturalWidth > 0 && /\.png$/i.test(i.getAttribute('src')))
+      .filter(i => i.naturalWidth > 0 && /\\.png$/i.test(i.getAttribute('src')))
       .map(i => ({src: i.getAttribute('src'), shown: i.clientWidth, natural: i.naturalWidth})),
   };
 }
