@@ -7,7 +7,6 @@ the HTML build) and poppler's ``pdftotext``/``pdfimages``; without them they ski
 
 import base64
 import io
-import os
 import re
 import shutil
 import subprocess
@@ -23,6 +22,7 @@ from matplotlib.animation import FuncAnimation  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
+from _sitehelpers import unavailable  # noqa: E402
 from dlbook_pdf import last_frame_png  # noqa: E402
 
 PDF = REPO_ROOT / "_build" / "latex" / "book.pdf"
@@ -55,20 +55,14 @@ def test_no_frame_no_png():
 def _need(tool: str) -> str:
     path = shutil.which(tool)
     if path is None:
-        _unavailable(f"{tool} is not installed (apt-get install poppler-utils)")
+        unavailable(f"{tool} is not installed (apt-get install poppler-utils)")
     return path
-
-
-def _unavailable(reason: str):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (required when CI=true)", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
 def pdf_text() -> str:
     if not PDF.is_file():
-        _unavailable(f"no PDF at {PDF}: build it with jupyter-book build book/ --builder pdflatex")
+        unavailable(f"no PDF at {PDF}: build it with jupyter-book build book/ --builder pdflatex")
     return subprocess.run([_need("pdftotext"), str(PDF), "-"], capture_output=True, text=True, check=True).stdout
 
 
@@ -96,7 +90,7 @@ def test_pdf_has_every_chapter_and_no_unresolved_reference(pdf_text):
 def test_pdf_has_no_missing_glyph():
     log = PDF.with_suffix(".log")
     if not log.is_file():
-        _unavailable(f"no LaTeX log at {log}: build the PDF first")
+        unavailable(f"no LaTeX log at {log}: build the PDF first")
     missing = sorted(set(re.findall(r"Missing character: There is no (.+?) in font", log.read_text(errors="replace"))))
     assert not missing, f"characters the PDF's fonts lack: {missing}"
 
@@ -106,5 +100,5 @@ def test_pdf_has_at_least_as_many_images_as_the_site_has_figures(pdf_text):
     images = [line for line in listing.splitlines()[2:] if line.split()[2:3] == ["image"]]
     figures = list((SITE / "_images").glob("*.png")) if (SITE / "_images").is_dir() else []
     if not figures:
-        _unavailable("no built site to count its figures: jupyter-book build book/")
+        unavailable("no built site to count its figures: jupyter-book build book/")
     assert len(images) >= len(figures), f"{len(images)} images in the PDF, {len(figures)} figures on the site"

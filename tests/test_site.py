@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from _sitehelpers import (BOOK_DIR, BUILD_HINT, all_html, book_pages, cited_glue_keys, glued_keys,
-                          page_ids_for_collection, require_site, toc_pages)
+                          page_ids_for_collection, require_site, toc_pages, unavailable)
 
 pytestmark = pytest.mark.site
 
@@ -78,12 +78,6 @@ def _chromium() -> str | None:
     return path if Path(path).is_file() else shutil.which("chromium")
 
 
-def _unavailable(reason: str):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (required when CI=true)", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def site() -> Path:
     return require_site()
@@ -94,10 +88,10 @@ def browser(site):
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("Playwright is not installed (pip install -r requirements.txt)")
+        unavailable("Playwright is not installed (pip install -r requirements.txt)")
     executable = _chromium()
     if executable is None:
-        _unavailable("no chromium browser (apt-get install chromium, or set CHROMIUM)")
+        unavailable("no chromium browser (apt-get install chromium, or set CHROMIUM)")
     profile = tempfile.mkdtemp(prefix="dlbook-chromium-")
     with sync_playwright() as pw:
         # a persistent context is the way to give Chromium a fresh --user-data-dir of our own
