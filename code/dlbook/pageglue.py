@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from numbers import Integral, Real
@@ -40,3 +41,20 @@ def glue_values(prefix: str, values: Mapping[str, object]) -> dict[str, int | fl
     for key, value in glued.items():
         glue(key, value, display=False)
     return glued
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
+def scientific(value: float, digits: int = 2) -> str:
+    """Return ``value`` in scientific notation for prose, e.g. ``1.4 × 10⁻¹³`` (``digits`` significant digits).
+
+    Glue the string and paste it with ``{glue:text}`key```: a format spec such as ``:.0e`` prints ``1e-13``.
+    """
+    if not math.isfinite(value) or value == 0:
+        raise ValueError(f"expected a finite non-zero number, got {value!r}")
+    if digits < 1:
+        raise ValueError(f"expected at least 1 significant digit, got {digits}")
+    mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+    power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
+    return power if mantissa in ("1", "1." + "0" * (digits - 1)) else f"{mantissa} \u00d7 {power}"
