@@ -48,6 +48,12 @@ def test_scientific_notation_for_prose(value, digits, text):
     assert scientific(value, digits) == text
 
 
+def test_scientific_rounds_a_bound_up():
+    assert scientific(1.42e-13, 2, up=True) == "1.5 \u00d7 10\u207b\u00b9\u00b3"
+    assert scientific(9.96e-5, 2, up=True) == "10\u207b\u2074"
+    assert scientific(3.0e-4, 1, up=True) == "3 \u00d7 10\u207b\u2074"
+
+
 @pytest.mark.parametrize("value, digits", [(0.0, 2), (float("nan"), 2), (1.0, 0)])
 def test_scientific_refuses_what_it_cannot_write(value, digits):
     with pytest.raises(ValueError, match="expected"):
