@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from dlbook.pageglue import glue_values, plain_value
+from dlbook.pageglue import glue_values, plain_value, scientific
 
 
 @pytest.fixture
@@ -38,3 +38,23 @@ def test_a_bad_value_glues_nothing(glued):
     with pytest.raises(ValueError):
         glue_values("cnn", {"ok": 1, "bad": [1]})
     assert glued == []
+
+
+@pytest.mark.parametrize("value, digits, text", [(1.42e-13, 2, "1.4 \u00d7 10\u207b\u00b9\u00b3"),
+                                                  (1e-13, 2, "10\u207b\u00b9\u00b3"),
+                                                  (2.5e4, 1, "2 \u00d7 10\u2074"),
+                                                  (-3.0e-5, 2, "-3.0 \u00d7 10\u207b\u2075")])
+def test_scientific_notation_for_prose(value, digits, text):
+    assert scientific(value, digits) == text
+
+
+def test_scientific_rounds_a_bound_up():
+    assert scientific(1.42e-13, 2, up=True) == "1.5 \u00d7 10\u207b\u00b9\u00b3"
+    assert scientific(9.96e-5, 2, up=True) == "10\u207b\u2074"
+    assert scientific(3.0e-4, 1, up=True) == "3 \u00d7 10\u207b\u2074"
+
+
+@pytest.mark.parametrize("value, digits", [(0.0, 2), (float("nan"), 2), (1.0, 0)])
+def test_scientific_refuses_what_it_cannot_write(value, digits):
+    with pytest.raises(ValueError, match="expected"):
+        scientific(value, digits)

@@ -5,7 +5,12 @@ import torch
 
 from dlbook.initialization import initialize_
 from dlbook.models import build_mlp, linear_layers
-from dlbook.playground import loss_and_accuracy, plateau_length, train_toy
+import math
+
+from torch import nn
+
+from dlbook.playground import (loss_and_accuracy, loss_gradient_norm, lowest_perturbed_loss, plateau_length,
+                               train_toy)
 from dlbook.probes import max_unit_difference
 from dlbook.toydata import make_toy_data, truth_table
 
@@ -112,3 +117,22 @@ def test_plateau_length_and_bad_input():
         train_toy(build_mlp(2, (2,), 1).double(), x, y, lr=0.1, n_iters=1, order="reverse")
     with pytest.raises(ValueError, match="batch_size"):
         train_toy(build_mlp(2, (2,), 1).double(), x, y, lr=0.1, n_iters=1, batch_size=0)
+
+
+def test_perturbations_tell_a_minimum_from_a_saddle():
+    x = torch.tensor([[-1.0], [1.0]], dtype=torch.float64)
+    y = torch.tensor([0, 1])
+    # w2 * w1 * x at w = 0: a saddle (the loss falls where w2 * w1 > 0), with zero gradient
+    saddle = nn.Sequential(nn.Linear(1, 1, bias=False), nn.Linear(1, 1, bias=False)).double()
+    for layer in saddle:
+        nn.init.zeros_(layer.weight)
+    assert loss_gradient_norm(saddle, x, y) == 0.0  # every term is a product with an exact zero weight
+    assert lowest_perturbed_loss(saddle, x, y, radius=0.1, n_tries=50) < math.log(2) - 1e-4
+    # one linear unit on XOR at w = 0, b = 0: the global minimum of a convex loss
+    xor_x, xor_y = truth_table("xor")
+    linear = initialize_(build_mlp(2, (), 1).double(), "zero")
+    assert loss_gradient_norm(linear, xor_x, xor_y) < 1e-15
+    assert lowest_perturbed_loss(linear, xor_x, xor_y, radius=0.1, n_tries=50) > math.log(2)
+    assert linear[0].weight.eq(0).all()  # the model itself is left unchanged
+    with pytest.raises(ValueError, match="positive"):
+        lowest_perturbed_loss(linear, xor_x, xor_y, radius=0.0, n_tries=5)

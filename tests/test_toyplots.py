@@ -82,3 +82,22 @@ def test_network_diagram_and_output_map():
     with pytest.raises(ValueError, match="shape"):
         plot_output_map(build_or_net(), x[:, :1])
     plt.close("all")
+
+
+def test_output_map_labels_the_requested_levels():
+    x, _ = truth_table("or")
+    ax = plot_output_map(build_or_net(), x, levels=(0, 1)).axes[0]
+    contour_labels = {t.get_text() for t in ax.texts if t.get_bbox_patch() is None}  # points' labels have a box
+    assert contour_labels == {"f = 0", "f = 1"}
+    plt.close("all")
+
+
+def test_unit_lines_outside_the_plot_are_noted():
+    x, y = truth_table("xor")
+    net = initialize_(build_mlp(2, (2,), 1).double(), "default", seed=0)
+    with torch.no_grad():
+        net[0].weight.copy_(torch.tensor([[1.0, 1.0], [1.0, 1.0]]))
+        net[0].bias.copy_(torch.tensor([-1.0, -10.0]))  # unit 2's line x1 + x2 = 10 lies far outside
+    ax = draw_decision_regions(net, x, y, grid_n=10).axes[0]
+    assert len(ax.lines) == 1 and [t.get_text() for t in ax.texts] == ["1 unit zero line outside the plot"]
+    plt.close("all")

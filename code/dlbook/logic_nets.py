@@ -5,19 +5,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-#: OR: f(x) = ReLU(x1 + x2) - no hidden layer.
-OR_WEIGHTS = {"weight": [[1.0, 1.0]], "bias": [0.0]}
-
-#: XOR: h1 = ReLU(x1 + x2), h2 = ReLU(x1 + x2 - 1), f = h1 - 2 h2.
-XOR_WEIGHTS = {
-    "hidden.weight": [[1.0, 1.0], [1.0, 1.0]],
-    "hidden.bias": [0.0, -1.0],
-    "output.weight": [[1.0, -2.0]],
-    "output.bias": [0.0],
-}
-
 
 def _linear(weight: list[list[float]], bias: list[float], dtype: torch.dtype) -> nn.Linear:
+    """Return an ``nn.Linear`` with the given weight ``(out, in)`` and bias ``(out,)``."""
     w = torch.tensor(weight, dtype=dtype)
     layer = nn.Linear(w.shape[1], w.shape[0], dtype=dtype)
     with torch.no_grad():
@@ -27,14 +17,15 @@ def _linear(weight: list[list[float]], bias: list[float], dtype: torch.dtype) ->
 
 
 def build_or_net(dtype: torch.dtype = torch.float64) -> nn.Sequential:
-    """Return ``ReLU(x1 + x2)``: one ``nn.Linear(2, 1)`` with weights (1, 1), bias 0, then ReLU. Input ``(B, 2)``, output ``(B, 1)``."""
-    return nn.Sequential(_linear(OR_WEIGHTS["weight"], OR_WEIGHTS["bias"], dtype), nn.ReLU())
+    """Return OR as ``f(x) = ReLU(x1 + x2)``: no hidden layer. Input ``(B, 2)``, output ``(B, 1)``."""
+    unit = _linear(weight=[[1.0, 1.0]], bias=[0.0], dtype=dtype)  # w = (1, 1), b = 0
+    return nn.Sequential(unit, nn.ReLU())
 
 
 def build_xor_net(dtype: torch.dtype = torch.float64) -> nn.Sequential:
-    """Return the 2-2-1 XOR network ``h = ReLU(W1 x + b1)``, ``f = W2 h + b2`` (:data:`XOR_WEIGHTS`). Input ``(B, 2)``, output ``(B, 1)``."""
-    hidden = _linear(XOR_WEIGHTS["hidden.weight"], XOR_WEIGHTS["hidden.bias"], dtype)
-    output = _linear(XOR_WEIGHTS["output.weight"], XOR_WEIGHTS["output.bias"], dtype)
+    """Return XOR as ``h1 = ReLU(x1 + x2)``, ``h2 = ReLU(x1 + x2 - 1)``, ``f = h1 - 2 h2``. Input ``(B, 2)``, output ``(B, 1)``."""
+    hidden = _linear(weight=[[1.0, 1.0], [1.0, 1.0]], bias=[0.0, -1.0], dtype=dtype)
+    output = _linear(weight=[[1.0, -2.0]], bias=[0.0], dtype=dtype)
     return nn.Sequential(hidden, nn.ReLU(), output)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from numbers import Integral, Real
@@ -40,3 +41,27 @@ def glue_values(prefix: str, values: Mapping[str, object]) -> dict[str, int | fl
     for key, value in glued.items():
         glue(key, value, display=False)
     return glued
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
+def scientific(value: float, digits: int = 2, up: bool = False) -> str:
+    """Return ``value`` in scientific notation for prose, e.g. ``1.4 × 10⁻¹³`` (``digits`` significant digits).
+
+    ``up=True`` rounds a positive value up instead of to nearest, so that a bound stated in the
+    prose ("stays below ...") stays true. Glue the string and paste it with ``{glue:text}`key```:
+    a format spec such as ``:.0e`` prints ``1e-13``.
+    """
+    if not math.isfinite(value) or value == 0:
+        raise ValueError(f"expected a finite non-zero number, got {value!r}")
+    if digits < 1:
+        raise ValueError(f"expected at least 1 significant digit, got {digits}")
+    if up:
+        if value < 0:
+            raise ValueError(f"expected a positive value to round up, got {value!r}")
+        exponent = math.floor(math.log10(value)) - (digits - 1)
+        value = math.ceil(round(value / 10.0**exponent, 9)) * 10.0**exponent
+    mantissa, exponent_text = f"{value:.{digits - 1}e}".split("e")
+    power = "10" + str(int(exponent_text)).translate(_SUPERSCRIPT)
+    return power if mantissa in ("1", "1." + "0" * (digits - 1)) else f"{mantissa} \u00d7 {power}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -150,3 +151,40 @@ def plateau_length(loss: list[float], rel_drop: float = 0.1, reference: float | 
         raise ValueError(f"reference must be positive, got {reference}")
     target = (1.0 - rel_drop) * (loss[0] if reference is None else reference)
     return next((i for i, value in enumerate(loss) if value < target), len(loss))
+
+
+def loss_gradient_norm(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """Return the Euclidean norm, over all parameters, of the gradient of the binary cross-entropy on ``(x, y)``.
+
+    ``x`` is ``(N, d)``, ``y`` ``(N,)`` in {0, 1}; the loss is the mean over the ``N`` rows, as in
+    :func:`train_toy`. ``model`` is not changed (its ``.grad`` fields are left as they were).
+    """
+    _check_xy(model, x, y)
+    params = [p for p in model.parameters() if p.requires_grad]
+    logits = model(x).squeeze(1)
+    loss = F.binary_cross_entropy_with_logits(logits, y.to(logits.dtype))
+    grads = torch.autograd.grad(loss, params)
+    return float(torch.sqrt(sum((g.double() ** 2).sum() for g in grads)))
+
+
+def lowest_perturbed_loss(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, radius: float, n_tries: int, seed: int = 0
+) -> float:
+    """Return the lowest training loss of ``model`` over ``n_tries`` random perturbations of all its parameters.
+
+    Each perturbation moves the whole parameter vector by ``radius`` in a uniformly random
+    direction (drawn from ``seed``). Near a local minimum no perturbation lowers the loss; near a
+    saddle the directions of negative curvature do. ``model`` is not changed.
+    """
+    _check_xy(model, x, y)
+    if radius <= 0 or n_tries < 1:
+        raise ValueError(f"radius and n_tries must be positive, got {radius} and {n_tries}")
+    probe = copy.deepcopy(model)
+    theta = torch.nn.utils.parameters_to_vector(model.parameters()).detach()
+    gen = torch.Generator().manual_seed(seed)
+    lowest = math.inf
+    for _ in range(n_tries):
+        step = torch.randn(theta.shape, generator=gen, dtype=torch.float64).to(theta.dtype)
+        torch.nn.utils.vector_to_parameters(theta + radius * step / step.norm(), probe.parameters())
+        lowest = min(lowest, loss_and_accuracy(probe, x, y)[0])
+    return lowest

@@ -67,6 +67,7 @@ def _draw_unit_lines(ax: Axes, model: nn.Module, a: np.ndarray, b: np.ndarray) -
     """Draw the zero line ``w_i . x + b_i = 0`` of every first-layer unit of ``model`` (if it has a hidden layer).
 
     Coinciding lines show units that compute the same function; a unit with ``w_i = 0`` has no line.
+    Lines that miss the plotted rectangle are counted in a note at the bottom of the axes.
     Returns the new artists.
     """
     layers = linear_layers(model)
@@ -74,9 +75,14 @@ def _draw_unit_lines(ax: Axes, model: nn.Module, a: np.ndarray, b: np.ndarray) -
         return []
     w, bias = layers[0].weight.detach().double(), layers[0].bias.detach().double()
     (x_lo, x_hi), (y_lo, y_hi) = (a.min(), a.max()), (b.min(), b.max())
-    artists = []
+    corners = np.array([[x_lo, y_lo], [x_lo, y_hi], [x_hi, y_lo], [x_hi, y_hi]])
+    artists, outside = [], 0
     for (w1, w2), b0 in zip(w.tolist(), bias.tolist()):
         if abs(w1) < 1e-300 and abs(w2) < 1e-300:
+            continue
+        side = corners @ np.array([w1, w2]) + b0
+        if (side > 0).all() or (side < 0).all():  # the whole rectangle on one side: the line is not in view
+            outside += 1
             continue
         if abs(w2) >= abs(w1):  # y as a function of x
             xs = np.array([x_lo, x_hi])
@@ -86,6 +92,11 @@ def _draw_unit_lines(ax: Axes, model: nn.Module, a: np.ndarray, b: np.ndarray) -
             xs = -(w2 * ys + b0) / w1
         artists += ax.plot(xs, ys, ls="--", lw=1.0, color=UNIT_LINE_COLOR, zorder=1.5)
     ax.set(xlim=(x_lo, x_hi), ylim=(y_lo, y_hi))
+    if outside:
+        note = f"{outside} unit zero line{'s' if outside > 1 else ''} outside the plot"
+        artists.append(ax.text(0.5, 0.02, note, transform=ax.transAxes, ha="center", va="bottom", fontsize=8,
+                               color=UNIT_LINE_COLOR, zorder=4,
+                               bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8}))
     return artists
 
 
@@ -247,12 +258,14 @@ def draw_network(
 
 def plot_output_map(
     model: nn.Module, x: torch.Tensor, title: str = "", lim: tuple[float, float] = (-0.25, 1.25), grid_n: int = 61,
-    ax: Axes | None = None,
+    ax: Axes | None = None, levels: Sequence[float] | None = None,
 ) -> Figure:
     """Return a heat map of the scalar output of ``model`` over ``lim``^2 with its value written at each point of ``x``.
 
     ``x`` is ``(N, 2)`` (e.g. the four binary inputs). A colorbar gives the output scale; white
-    contour lines mark the half-integer output values (..., -0.5, 0.5, 1.5, ...).
+    contour lines mark ``levels``, each labelled ``f = level``, or by default the half-integer
+    output values (..., -0.5, 0.5, 1.5, ...), unlabelled. A level equal to the map's minimum (0 for
+    a ReLU output, which is 0 on a whole region) is drawn along the edge of that region.
     """
     if x.dim() != 2 or x.shape[1] != 2:
         raise ValueError(f"x must have shape (N, 2), got {tuple(x.shape)}")
@@ -264,8 +277,26 @@ def plot_output_map(
         zx = model(x.to(dtype)).reshape(-1).double().numpy()
     fig, ax = _new_axes(ax, (4.4, 3.4))
     image = ax.imshow(z, origin="lower", extent=(lim[0], lim[1], lim[0], lim[1]), cmap="viridis", aspect="equal")
-    levels = np.arange(np.floor(z.min()), np.ceil(z.max())) + 0.5  # halfway between whole numbers
-    ax.contour(a.numpy(), b.numpy(), z, levels=levels, colors="white", linewidths=1.0)
+    if levels is None:
+        drawn = np.arange(np.floor(z.min()), np.ceil(z.max())) + 0.5  # halfway between whole numbers
+        ax.contour(a.numpy(), b.numpy(), z, levels=drawn, colors="white", linewidths=1.0)
+    else:
+        nudge = 1e-9 * max(float(z.max() - z.min()), 1.0)  # a flat minimum's edge, not the flat region itself
+        shown = {level: level + nudge if level <= z.min() else level for level in sorted(levels)}
+        lines = ax.contour(a.numpy(), b.numpy(), z, levels=list(shown.values()), colors="white", linewidths=1.2)
+        names = {drawn: f"f = {level:g}" for level, drawn in shown.items()}
+        span = lim[1] - lim[0]
+        points = x.double().numpy()
+        points = np.concatenate([points, points + [0.0, 0.08 * span]])  # the points and their value labels
+        spots = []  # each level's label where its line is farthest from them, away from the frame
+        for segments in lines.allsegs:
+            vertices = np.concatenate([seg for seg in segments if len(seg)] or [np.empty((0, 2))])
+            inner = ((vertices > lim[0] + 0.06 * span) & (vertices < lim[1] - 0.06 * span)).all(axis=1)
+            vertices = vertices[inner] if inner.any() else vertices
+            if len(vertices):
+                gaps = np.linalg.norm(vertices[:, None, :] - points[None, :, :], axis=2).min(axis=1)
+                spots.append(tuple(vertices[int(np.argmax(gaps))]))
+        ax.clabel(lines, fmt=lambda v: names.get(v, f"{v:g}"), fontsize=9, inline_spacing=3, manual=spots)
     for (x1, x2), value in zip(x.tolist(), zx.tolist()):
         ax.plot(x1, x2, "o", ms=6, mfc="white", mec="black")
         ax.annotate(f"f = {value:g}", (x1, x2), xytext=(0, 9), textcoords="offset points", ha="center",
