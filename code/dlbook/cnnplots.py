@@ -153,7 +153,7 @@ def plot_sweep_errors(
                label=f"within {tolerance:g} images of the mean at {values[0]:g}")
     for i, seed_errors in enumerate(errors):
         ax.plot(values, seed_errors, linestyle="none", marker="os^v"[i % 4], color=COLORS["neutral"],
-                markerfacecolor="none", label="one seed" if i == 0 else None)
+                markerfacecolor="none", label="each seed (open markers)" if i == 0 else None)
     ax.plot(values, errors.mean(axis=0), marker="o", color=COLORS["val"], label="mean of the seeds")
     ax.set(xlabel=xlabel, ylabel=f"validation errors (of {n_images:,} images)", xticks=list(values),
            ylim=(0, 1.3 * errors.max()))
