@@ -2,7 +2,7 @@
 
 Usage (from the repository root, in the project's venv)::
 
-    python benchmarks/peers.py [--seeds 0 1] [--epochs 3] [--example-epochs 3]
+    python benchmarks/peers.py [--seeds 0 1] [--epochs 3] [--example-epochs 3] [--json PATH]
 
 The three recipes, written from their published descriptions and run on the book's in-memory
 data (50,000 training images, 10,000 validation images held out, the 10,000 test images) and
@@ -22,21 +22,31 @@ Seeds alternate between the recipes, so a change in the machine's load hits all 
 each recipe the script prints its parameters and multiply-adds per image, the seconds per
 epoch, validation and test accuracy after each epoch (mean over seeds), the training seconds
 until the mean validation accuracy first reaches 99.0% and 99.3% (at epoch ends; "-" if never),
-and the ratio of those seconds to the book's. Only training is timed, not the evaluation.
+and the ratio of those seconds to the book's. Only training is timed, not the evaluation. With
+``--json PATH`` it also writes these numbers, the date, the commit and the machine
+(processor and thread count) to PATH; chapter 3G reads the recorded run,
+``benchmarks/peers-record.json``.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import json
+import os
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dlbook.convarith import layer_costs
+from dlbook.environment import processor_name
 from dlbook.experiments import BOOK_RECIPE, build_model
 from dlbook.models import count_parameters
 from dlbook.preprocess import load_splits
@@ -96,25 +106,6 @@ def peers(epochs: int, example_epochs: int) -> list[tuple[Peer, int]]:
     return [(book, BOOK_RECIPE.n_epochs if epochs is None else epochs), (fast, epochs or 3), (example, example_epochs)]
 
 
-def multiply_adds(model: nn.Module, image: torch.Tensor) -> int:
-    """Multiply-adds of one forward pass of ``image`` ``(1, 1, H, W)`` through the convolutions and dense layers."""
-    total = 0
-
-    def count(module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
-        nonlocal total
-        if isinstance(module, nn.Conv2d):
-            total += output.numel() * module.in_channels // module.groups * module.kernel_size[0] * module.kernel_size[1]
-        elif isinstance(module, nn.Linear):
-            total += module.in_features * module.out_features
-
-    handles = [m.register_forward_hook(count) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    with torch.no_grad():
-        model.eval()(image)
-    for handle in handles:
-        handle.remove()
-    return total
-
-
 def run(peer: Peer, n_epochs: int, seed: int, data) -> dict:
     """Train ``peer`` from ``seed``; return seconds, validation and test accuracy after every epoch."""
     device = default_device()
@@ -150,11 +141,36 @@ def seconds_to_reach(mean_val: list[float], cumulative: list[float], threshold: 
     return next((s for acc, s in zip(mean_val, cumulative) if acc >= threshold), None)
 
 
+def summarize(recipes: list[tuple[Peer, int]], results: dict[str, list[dict]]) -> list[dict]:
+    """One record per recipe, means over the seeds: size, seconds and accuracies after each epoch, seconds to each threshold.
+
+    Seconds are rounded to 0.1 s, accuracies to 4 digits and multiply-adds to 0.01 million, as printed.
+    """
+    records = []
+    for peer, n_epochs in recipes:
+        runs = results[peer.name]
+        model = peer.build()
+        mean = lambda key: [sum(r[key][e] for r in runs) / len(runs) for e in range(n_epochs)]  # noqa: E731
+        per_epoch, val, test = mean("seconds"), mean("val"), mean("test")
+        cumulative = [sum(per_epoch[: e + 1]) for e in range(n_epochs)]
+        reach = {f"{100 * t:.1f}": seconds_to_reach(val, cumulative, t) for t in THRESHOLDS}
+        records.append({
+            "name": peer.name, "parameters": count_parameters(model),
+            "multiply_adds_millions": round(sum(c.macs for c in layer_costs(model)) / 1e6, 2),
+            "seconds_per_epoch": round(sum(per_epoch) / n_epochs, 1),
+            "epochs": [{"epoch": e + 1, "seconds": round(cumulative[e], 1), "val_acc": round(val[e], 4),
+                        "test_acc": round(test[e], 4)} for e in range(n_epochs)],
+            "seconds_to_reach": {t: None if s is None else round(s, 1) for t, s in reach.items()},
+        })
+    return records
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--epochs", type=int, default=None, help="epochs for the book and train_mnist_fast (default: the book's)")
     parser.add_argument("--example-epochs", type=int, default=3, help="epochs for the PyTorch example (published: 14)")
+    parser.add_argument("--json", type=Path, default=None, metavar="PATH", help="also write the numbers to PATH as JSON")
     args = parser.parse_args()
     if any(s < 0 for s in args.seeds) or (args.epochs is not None and args.epochs < 1) or args.example_epochs < 1:
         raise ValueError("seeds must be non-negative and epoch counts positive")
@@ -166,25 +182,33 @@ def main() -> None:
             results[peer.name].append(run(peer, n_epochs, seed, data))
             print(f"  trained {peer.name}, seed {seed}", flush=True)
     print(f"\ndevice {default_device()}, {torch.get_num_threads()} threads, seeds {args.seeds}\n")
-    book_reach: dict[float, float | None] = {}
-    for peer, n_epochs in recipes:
-        runs = results[peer.name]
-        model = peer.build()
-        mean = lambda key: [sum(r[key][e] for r in runs) / len(runs) for e in range(n_epochs)]  # noqa: E731
-        per_epoch, val, test = mean("seconds"), mean("val"), mean("test")
-        cumulative = [sum(per_epoch[: e + 1]) for e in range(n_epochs)]
-        print(f"{peer.name}: {count_parameters(model):,} parameters, "
-              f"{multiply_adds(model, torch.zeros(1, 1, 28, 28)) / 1e6:.2f} M multiply-adds per image, "
-              f"{sum(per_epoch) / n_epochs:.1f} s per epoch")
-        for e in range(n_epochs):
-            print(f"  epoch {e + 1}: {cumulative[e]:6.1f} s   validation {val[e]:.2%}   test {test[e]:.2%}")
-        for threshold in THRESHOLDS:
-            reach = seconds_to_reach(val, cumulative, threshold)
-            if peer.name.startswith("book"):
-                book_reach[threshold] = reach
-            ratio = (f"{reach / book_reach[threshold]:.2f} x the book's"
-                     if reach is not None and book_reach.get(threshold) else "")
-            print(f"  {threshold:.1%} validation: {'-' if reach is None else f'{reach:.1f} s'}  {ratio}")
+    records = summarize(recipes, results)
+    book_reach = records[0]["seconds_to_reach"]  # the book's recipe comes first
+    for r in records:
+        print(f"{r['name']}: {r['parameters']:,} parameters, {r['multiply_adds_millions']:.2f} M multiply-adds "
+              f"per image, {r['seconds_per_epoch']:.1f} s per epoch")
+        for e in r["epochs"]:
+            print(f"  epoch {e['epoch']}: {e['seconds']:6.1f} s   validation {e['val_acc']:.2%}   "
+                  f"test {e['test_acc']:.2%}")
+        for t, reach in r["seconds_to_reach"].items():
+            seconds = "-" if reach is None else f"{reach:.1f} s"
+            versus = f"{reach / book_reach[t]:.2f} x the book's" if reach is not None and book_reach[t] else ""
+            print(f"  {t}% validation: {seconds}  {versus}")
+    if args.json is not None:
+        record = {"date": date.today().isoformat(), "commit": _commit(),
+                  "machine": f"{processor_name()}, {os.cpu_count()} logical CPUs", "device": default_device().type,
+                  "threads": torch.get_num_threads(), "seeds": args.seeds, "recipes": records}
+        args.json.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+        print(f"\nwrote {args.json}")
+
+
+def _commit() -> str:
+    """The repository's current commit (short), or "unknown" outside a git checkout."""
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True,
+                              cwd=Path(__file__).resolve().parent).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
 
 
 if __name__ == "__main__":

@@ -88,3 +88,15 @@ def test_image_rows_one_row_per_entry_labelled_and_centred_when_symmetric():
     assert low == -high
     with pytest.raises(ValueError, match="label"):
         cnnplots.plot_image_rows(rows, ["only one"])
+
+
+def test_sweep_errors_start_at_zero_with_a_tolerance_band():
+    errors = np.array([[70, 72, 80], [66, 70, 84]])  # two seeds, three values
+    fig = cnnplots.plot_sweep_errors([0.0, 0.2, 0.5], errors, tolerance=15, xlabel="dropout p", n_images=10000)
+    ax = fig.axes[0]
+    assert ax.get_ylim()[0] == 0 and ax.get_ylim()[1] >= errors.max()
+    assert ax.get_ylabel() == "validation errors (of 10,000 images)" and list(ax.get_xticks()) == [0.0, 0.2, 0.5]
+    assert list(ax.lines[-1].get_ydata()) == pytest.approx([68.0, 71.0, 82.0])  # the mean over the seeds
+    assert len(ax.patches) == 1  # the tolerance band around the reference mean 68
+    with pytest.raises(ValueError, match="shape"):
+        cnnplots.plot_sweep_errors([0.0, 0.2], errors, tolerance=15, xlabel="p", n_images=10000)

@@ -10,6 +10,7 @@ from dlbook.convarith import (
     conv_output_size,
     conv_param_count,
     coverage_map,
+    layer_costs,
     pool_output_size,
     same_padding,
     shape_trace,
@@ -132,3 +133,30 @@ def test_same_padding():
     assert same_padding(5) == 2 and same_padding(3, dilation=2) == 2
     with pytest.raises(ValueError, match="even"):
         same_padding(4)
+
+
+def test_layer_costs_counts_by_hand():
+    net = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1), nn.MaxPool2d(2), nn.BatchNorm2d(4), nn.ReLU(),  # 28 -> 28 -> 14
+        nn.Conv2d(4, 8, 3, stride=2, groups=2),  # 14 -> 6, each filter sees 2 of the 4 channels
+        nn.Flatten(), nn.Linear(8 * 6 * 6, 10))
+    costs = layer_costs(net)
+    assert [(c.kind, c.in_channels, c.out_channels, c.out_size) for c in costs] == [
+        ("convolution", 1, 4, (28, 28)), ("convolution", 4, 8, (6, 6)), ("linear", 288, 10, None)]
+    assert [c.macs for c in costs] == [28 * 28 * 4 * 1 * 9, 6 * 6 * 8 * 2 * 9, 288 * 10]
+
+
+def test_layer_costs_leaves_the_network_as_it_was():
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Flatten(), nn.Linear(2 * 26 * 26, 3)).train()
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    layer_costs(net)
+    assert net.training and all(m.training for m in net.modules())
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())  # copies: exact by construction
+    assert not net[0]._forward_hooks
+
+
+def test_layer_costs_rejects_bad_input():
+    with pytest.raises(ValueError, match="three positive ints"):
+        layer_costs(nn.Linear(4, 2), (4,))
+    with pytest.raises(ValueError, match="at least one"):
+        layer_costs(nn.Sequential(nn.ReLU()))

@@ -1,4 +1,4 @@
-"""Figures for the convolution chapters: heatmap grids, size traces, robustness curves, confusion matrices, error galleries."""
+"""Figures for the convolution chapters: heatmap grids, size traces, robustness curves, sweeps, confusion matrices, error galleries."""
 
 from __future__ import annotations
 
@@ -121,6 +121,43 @@ def plot_robustness(
         ax.errorbar(levels, mean, yerr=err, marker="os"[i % 2], capsize=3, color=colors[i % 4], label=name)
     ax.set(xlabel=xlabel, ylabel="test accuracy (%)", xticks=list(levels))  # a tick at every measured level
     ax.legend()
+    return fig
+
+
+def plot_sweep_errors(
+    values: Sequence[float],
+    errors: np.ndarray,
+    tolerance: float,
+    xlabel: str,
+    n_images: int,
+    ax: plt.Axes | None = None,
+) -> Figure:
+    """Plot error counts against a setting on an axis from zero: each seed, their mean, and a tolerance band.
+
+    ``errors`` has shape ``(n_seeds, len(values))`` (misclassified images out of ``n_images``).
+    The band spans ``tolerance`` images either side of the mean at ``values[0]`` (the reference),
+    so a reader sees which changes are smaller than the tolerance. The axis starts at zero, so
+    the heights compare error counts in proportion.
+    """
+    errors = np.asarray(errors, dtype=float)
+    if errors.ndim != 2 or errors.shape[1] != len(values):
+        raise ValueError(f"errors must have shape (n_seeds, {len(values)}), got {errors.shape}")
+    if tolerance < 0 or n_images < 1:
+        raise ValueError(f"expected tolerance >= 0 and n_images >= 1, got {tolerance} and {n_images}")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5, 3.4), layout="constrained")
+    else:
+        fig = ax.figure
+    reference = errors[:, 0].mean()
+    ax.axhspan(reference - tolerance, reference + tolerance, color=COLORS["neutral"], alpha=0.15,
+               label=f"within {tolerance:g} images of the mean at {values[0]:g}")
+    for i, seed_errors in enumerate(errors):
+        ax.plot(values, seed_errors, linestyle="none", marker="os^v"[i % 4], color=COLORS["neutral"],
+                markerfacecolor="none", label="each seed (open markers)" if i == 0 else None)
+    ax.plot(values, errors.mean(axis=0), marker="o", color=COLORS["val"], label="mean of the seeds")
+    ax.set(xlabel=xlabel, ylabel=f"validation errors (of {n_images:,} images)", xticks=list(values),
+           ylim=(0, 1.3 * errors.max()))
+    ax.legend(loc="lower right")
     return fig
 
 

@@ -1,8 +1,11 @@
-"""Convolution arithmetic: output sizes, parameter counts, coverage maps and shape traces."""
+"""Convolution arithmetic: output sizes, parameter counts, coverage maps, shape traces and multiply-adds."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
+from torch import nn
 
 
 def _check_int(name: str, value: int, minimum: int) -> None:
@@ -111,3 +114,55 @@ def same_padding(kernel: int, dilation: int = 1) -> int:
     if span % 2:
         raise ValueError(f"an even span {span + 1} cannot be padded symmetrically to keep the size")
     return span // 2
+
+
+@dataclass(frozen=True)
+class LayerCost:
+    """One convolution or linear layer of a network: its sizes and its multiply-adds per image."""
+
+    kind: str  #: "convolution" or "linear"
+    in_channels: int  #: input channels (input features of a linear layer)
+    out_channels: int  #: filters (output features of a linear layer)
+    out_size: tuple[int, int] | None  #: (height, width) of a convolution's output map; None for a linear layer
+    macs: int  #: multiply-adds for one image
+
+
+def layer_costs(net: nn.Module, input_shape: tuple[int, int, int] = (1, 28, 28)) -> list[LayerCost]:
+    """Return the convolutions and linear layers of ``net``, in the order one forward pass runs them.
+
+    A convolution with ``C_in`` input channels in ``groups`` groups, ``C_out`` filters of
+    ``kh x kw`` and an ``H x W`` output costs ``H * W * C_out * (C_in / groups) * kh * kw``
+    multiply-adds per image, a linear layer ``in_features * out_features``. The output sizes are
+    measured in one forward pass of a zero image of ``input_shape`` ``(C, H, W)``, in evaluation
+    mode (batch-norm statistics stay untouched) and without gradients; ``net``'s mode is restored.
+    """
+    if len(input_shape) != 3 or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in input_shape):
+        raise ValueError(f"input_shape must be three positive ints (C, H, W), got {input_shape!r}")
+    costs: list[LayerCost] = []
+
+    def record(module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
+        if isinstance(module, nn.Conv2d):
+            h, w = output.shape[-2:]
+            kh, kw = module.kernel_size
+            per_output = module.in_channels // module.groups * kh * kw
+            costs.append(LayerCost("convolution", module.in_channels, module.out_channels, (h, w),
+                                   h * w * module.out_channels * per_output))
+        else:
+            costs.append(LayerCost("linear", module.in_features, module.out_features, None,
+                                   module.in_features * module.out_features))
+
+    layers = [m for m in net.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    if not layers:
+        raise ValueError("expected a network with at least one nn.Conv2d or nn.Linear layer")
+    parameter = next(net.parameters())
+    handles = [m.register_forward_hook(record) for m in layers]
+    was_training = net.training
+    try:
+        net.eval()
+        with torch.no_grad():
+            net(torch.zeros(1, *input_shape, dtype=parameter.dtype, device=parameter.device))
+    finally:
+        net.train(was_training)
+        for handle in handles:
+            handle.remove()
+    return costs

@@ -7,14 +7,16 @@ import torch
 
 def _check_images(x: torch.Tensor) -> None:
     if x.dim() != 4:
-        raise ValueError(f"expected images of shape (N, C, H, W), got {tuple(x.shape)}")
+        raise ValueError(
+            f"expected images of shape (N, C, H, W), got {tuple(x.shape)}")
 
 
 def zero_pixels(x: torch.Tensor, fraction: float, seed: int) -> torch.Tensor:
-    """Return a copy of ``x`` ``(N, C, H, W)`` with ``round(fraction * H * W)`` pixel positions per image set to 0.
+    """Return a copy of images ``x`` (N, C, H, W) with missing pixels.
 
-    Each image loses its own random set of positions (the same positions in every channel),
-    drawn from a generator seeded with ``seed``.
+    Each image loses ``round(fraction * H * W)`` random pixel positions
+    (set to 0 in every channel), its own set, drawn from a generator seeded
+    with ``seed``.
     """
     _check_images(x)
     if not 0.0 <= fraction <= 1.0:
@@ -22,30 +24,39 @@ def zero_pixels(x: torch.Tensor, fraction: float, seed: int) -> torch.Tensor:
     n, _, h, w = x.shape
     n_drop = round(fraction * h * w)
     generator = torch.Generator().manual_seed(seed)
-    dropped = torch.rand(n, h * w, generator=generator).argsort(dim=1)[:, :n_drop]
+    # a random order of the positions per image; the first n_drop go missing
+    order = torch.rand(n, h * w, generator=generator).argsort(dim=1)
+    dropped = order[:, :n_drop]
     keep = torch.ones(n, h * w, dtype=torch.bool).scatter_(1, dropped, False)
     return x * keep.reshape(n, 1, h, w).to(x.device)
 
 
 def shift_images(x: torch.Tensor, max_shift: int, seed: int) -> torch.Tensor:
-    """Return a copy of ``x`` ``(N, C, H, W)`` with each image moved by its own random whole-pixel offset.
+    """Return a copy of images ``x`` (N, C, H, W), each moved by its own offset.
 
-    The offsets ``(dy, dx)`` are drawn uniformly from ``{-max_shift, ..., max_shift}`` for each
-    axis with a generator seeded by ``seed``; pixels moved in from outside the image are 0.
+    The whole-pixel offsets ``(dy, dx)`` are drawn uniformly from
+    ``{-max_shift, ..., max_shift}`` for each axis with a generator seeded by
+    ``seed``; pixels moved in from outside the image are 0.
     """
     _check_images(x)
-    if isinstance(max_shift, bool) or not isinstance(max_shift, int) or max_shift < 0:
-        raise ValueError(f"max_shift must be a non-negative int, got {max_shift!r}")
+    if (isinstance(max_shift, bool) or not isinstance(max_shift, int)
+            or max_shift < 0):
+        raise ValueError(
+            f"max_shift must be a non-negative int, got {max_shift!r}")
     n, _, h, w = x.shape
     if max_shift >= min(h, w):
-        raise ValueError(f"max_shift must be smaller than the image ({h}x{w}), got {max_shift}")
+        raise ValueError(f"max_shift must be smaller than the image "
+                         f"({h}x{w}), got {max_shift}")
     generator = torch.Generator().manual_seed(seed)
-    offsets = torch.randint(-max_shift, max_shift + 1, (n, 2), generator=generator)
+    offsets = torch.randint(-max_shift, max_shift + 1, (n, 2),
+                            generator=generator)
     padded = torch.nn.functional.pad(x, (max_shift,) * 4)
-    # Gather one crop per image with advanced indexing: rows and columns shifted per image.
+    # one crop per image: the rows and columns it reads, shifted per image
     rows = torch.arange(h) + max_shift - offsets[:, :1]  # (N, H)
     cols = torch.arange(w) + max_shift - offsets[:, 1:]  # (N, W)
     rows, cols = rows.to(x.device), cols.to(x.device)
     batch = torch.arange(n, device=x.device)[:, None, None]
-    out = padded.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]]  # (N, H, W, C)
+    # advanced indexing picks pixel (rows[i, r], cols[i, c]) of image i
+    out = padded.permute(0, 2, 3, 1)[batch, rows[:, :, None],
+                                     cols[:, None, :]]  # (N, H, W, C)
     return out.permute(0, 3, 1, 2).contiguous()
