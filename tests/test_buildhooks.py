@@ -175,3 +175,21 @@ def test_a_build_reexecutes_exactly_the_pages_whose_code_changed(tmp_path):
     assert _build(tmp_path) == ({"a"}, {"a"})
     tables.write_text(original)  # back, as after switching branches: the old record is still there
     assert _build(tmp_path) == ({"a"}, set())
+
+
+def test_page_files_are_the_existing_data_files_its_code_names(tmp_path):
+    (tmp_path / "benchmarks").mkdir()
+    (tmp_path / "benchmarks" / "record.json").write_text("{}")
+    page = (FRONT + '\n```{code-cell} ipython3\nr = ROOT / "benchmarks/record.json"\n'
+            'missing = "benchmarks/none.json"\ncode = "x.py"\n```\n\nProse names "benchmarks/other.json".\n')
+    assert buildhooks.page_files(page, tmp_path) == ("benchmarks/record.json",)
+
+
+def test_a_named_data_file_is_in_the_key():
+    page = FRONT + '\n```{code-cell} ipython3\nimport json\nrecord = "benchmarks/peers-record.json"\n```\n'
+    app, source = FakeApp(), [page]
+    buildhooks._key_page_on_its_dependencies(app, "part3/page", source)
+    files = ("benchmarks/peers-record.json",)
+    assert front_matter(source[0])["kernelspec"][buildhooks.KEY] == fingerprint(frozenset(), files=files)
+    assert fingerprint(frozenset(), files=files) != fingerprint(frozenset())
+    assert REPO_ROOT / "benchmarks" / "peers-record.json" in {Path(p) for p in app.env.dependencies}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
@@ -45,6 +46,20 @@ def page_modules(text: str) -> frozenset[str]:
     return frozenset(module for name in names for module in modules_named(name))
 
 
+#: A string literal in a code cell that names a data file of the repository (``"benchmarks/peers-record.json"``).
+_DATA_FILE = re.compile(r"""["']([\w.-]+(?:/[\w.-]+)*\.(?:json|csv|txt))["']""")
+
+
+def page_files(text: str, root: Path = REPO_ROOT) -> tuple[str, ...]:
+    """Return the repository files (paths relative to ``root``) that a page's code cells name in a string literal.
+
+    A page that reads a recorded result, e.g. ``REPO_ROOT / "benchmarks/peers-record.json"``, then
+    re-executes when that file changes. Only ``.json``, ``.csv`` and ``.txt`` files that exist count.
+    """
+    names = {name for cell in _CODE_CELL.finditer(text) for name in _DATA_FILE.findall(cell.group(2))}
+    return tuple(sorted(name for name in names if (root / name).is_file()))
+
+
 def with_dependency_key(text: str, key: str) -> str:
     """Return page ``text`` with ``dlbook_dependencies: key`` added to the kernelspec of its front matter.
 
@@ -81,17 +96,18 @@ def _key_page_on_its_dependencies(app: Sphinx, docname: str, source: list[str]) 
     """Before MyST-NB parses an executed page, put its dependency fingerprint into its kernelspec.
 
     jupyter-cache keys a page on its code cells and its kernelspec, so the page re-executes when
-    the meaning of a ``dlbook`` module it imports (directly or through others), the requirements
-    or the data checksums change, and not otherwise. Each of those files is also noted as a
+    the meaning of a ``dlbook`` module it imports (directly or through others), the requirements,
+    the data checksums or a data file its code names (:func:`page_files`) change, and not otherwise. Each of those files is also noted as a
     dependency, so Sphinx re-reads the page when one of them is edited; if the edit changed
     nothing but comments or docstrings, the key is the same and the cached outputs are used.
     Only the text passed to the parser changes, never the file.
     """
     if not has_kernelspec(source[0]):
         return
-    modules = closure(page_modules(source[0]))
-    source[0] = with_dependency_key(source[0], fingerprint(modules))
-    for path in [*(module_path(m) for m in sorted(modules)), *(REPO_ROOT / name for name in EXTERNAL_INPUTS)]:
+    modules, files = closure(page_modules(source[0])), page_files(source[0])
+    source[0] = with_dependency_key(source[0], fingerprint(modules, files=files))
+    inputs = [REPO_ROOT / name for name in (*EXTERNAL_INPUTS, *files)]
+    for path in [*(module_path(m) for m in sorted(modules)), *inputs]:
         app.env.note_dependency(str(path))
 
 

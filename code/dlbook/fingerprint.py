@@ -113,18 +113,19 @@ def code_meaning(source: str) -> str:
     return ast.dump(_strip_docstrings(ast.parse(source)), include_attributes=False)
 
 
-def fingerprint(modules: Iterable[str], root: Path = REPO_ROOT) -> str:
-    """Return a 16-hex-digit SHA-256 of the meaning of ``modules`` and of :data:`EXTERNAL_INPUTS`.
+def fingerprint(modules: Iterable[str], root: Path = REPO_ROOT, files: Iterable[str] = ()) -> str:
+    """Return a 16-hex-digit SHA-256 of the meaning of ``modules``, of :data:`EXTERNAL_INPUTS` and of ``files``.
 
     Edits to comments, docstrings or formatting leave it unchanged; any other edit to one of the
-    modules, to the pinned requirements or to the data checksums changes it. Pass a
-    :func:`closure` to cover what the modules import.
+    modules, to the pinned requirements, to the data checksums or to one of ``files`` (paths
+    relative to ``root``, hashed byte for byte) changes it. Pass a :func:`closure` to cover what
+    the modules import.
     """
     digest = hashlib.sha256()
     for module in sorted(set(modules)):
         digest.update(f"module {module}\n".encode())
         digest.update(code_meaning(module_path(module, root).read_text(encoding="utf-8")).encode())
-    for name in EXTERNAL_INPUTS:
+    for name in (*EXTERNAL_INPUTS, *sorted(set(files))):
         path = root / name
         digest.update(f"file {name}\n".encode())
         digest.update(path.read_bytes() if path.is_file() else b"(missing)")
