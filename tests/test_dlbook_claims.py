@@ -85,7 +85,7 @@ def test_claims_are_listed_per_page_and_on_the_ledger(tmp_path):
     assert "What this page checks (2 claims)" in page_a
     assert "✓ Two is more than one." in page_a and "checked: mean < 0.5 with mean = 0.25" in page_a
     page_b = _text(site / "b.html")
-    assert "What this page checks (1 claims)" in page_b and "visible output" in page_b
+    assert "What this page checks (1 claim)" in page_b and "visible output" in page_b
     assert "application/vnd.dlbook.claim" not in (site / "b.html").read_text()  # the record output renders as nothing
     ledger = (site / "ledger.html").read_text()
     assert ledger.count('class="dlbook-claims"') == 2

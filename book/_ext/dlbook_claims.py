@@ -133,7 +133,7 @@ def _claim_list(records: list[Claim]) -> nodes.bullet_list:
 
 def _box(records: list[Claim]) -> nodes.admonition:
     box = nodes.admonition(classes=["dropdown", "dlbook-checks"])
-    box += nodes.title("", f"{BOX_TITLE} ({len(records)} claims)")
+    box += nodes.title("", f"{BOX_TITLE} ({_count(len(records))})")
     box += nodes.paragraph("", "Each sentence below is checked by the code of this page every time "
                                "the book is built; the build fails if one does not hold.")
     box += _claim_list(records)
@@ -156,9 +156,14 @@ def _resolve(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             link += nodes.strong("", title.astext() if title else page)
             heading += link
             holding = sum(r.holds for r in records)
-            heading += nodes.Text(f": {len(records)} claims, {holding} hold")
+            heading += nodes.Text(f": {_count(len(records))}, {holding} hold{'s' if holding == 1 else ''}")
             content += [heading, _claim_list(records)]
         node.replace_self(content)
+
+
+def _count(n: int) -> str:
+    """``n`` claims, in words: "1 claim", "2 claims"."""
+    return f"{n} claim{'' if n == 1 else 's'}"
 
 
 def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
