@@ -101,3 +101,16 @@ def test_unit_lines_outside_the_plot_are_noted():
     ax = draw_decision_regions(net, x, y, grid_n=10).axes[0]
     assert len(ax.lines) == 1 and [t.get_text() for t in ax.texts] == ["1 unit zero line outside the plot"]
     plt.close("all")
+
+
+def test_nearly_constant_output_is_one_colour():
+    x, y = truth_table("xor")
+    net = torch.nn.Sequential(torch.nn.Linear(2, 1)).double()
+    with torch.no_grad():  # probabilities within 1e-5 of one half, crossing it on a diagonal
+        net[0].weight.copy_(torch.tensor([[1e-5, 1e-5]]))
+        net[0].bias.fill_(-1e-5)
+    ax = draw_decision_regions(net, x, y, grid_n=10).axes[0]
+    filled = [c for c in ax.collections if hasattr(c, "levels")][0]
+    painted = [i for i, path in enumerate(filled.get_paths()) if len(path.vertices)]
+    assert len(painted) == 1 and not ax.lines
+    plt.close("all")

@@ -52,12 +52,16 @@ def _paint_probability(ax: Axes, model: nn.Module, a: np.ndarray, b: np.ndarray,
     """Shade sigmoid(logit) of ``model`` on the grid ``(a, b)`` and draw its 0.5 contour; return the new artists.
 
     A nearly constant output (probabilities spanning at most :data:`FLAT_RANGE` over the grid)
-    gets no 0.5 contour: where such an output happens to cross one half decides nothing.
+    gets no 0.5 contour and is shaded in one colour, that of its mean's band: where such an
+    output happens to cross a band edge (one half, say) decides nothing.
     """
     with torch.inference_mode():
         prob = torch.sigmoid(model(pts.to(next(model.parameters()).dtype))).reshape(a.shape).numpy()
-    artists = [ax.contourf(a, b, prob, levels=np.linspace(0, 1, 11), cmap=PROBABILITY_CMAP, vmin=0, vmax=1,
-                           zorder=0)]
+    levels = np.linspace(0, 1, 11)
+    if prob.max() - prob.min() <= FLAT_RANGE:  # one colour: the band of the mean, not two half-planes
+        band = min(int(np.searchsorted(levels, prob.mean(), side="right")), len(levels) - 1)
+        prob = np.full_like(prob, (levels[band - 1] + levels[band]) / 2)
+    artists = [ax.contourf(a, b, prob, levels=levels, cmap=PROBABILITY_CMAP, vmin=0, vmax=1, zorder=0)]
     if prob.min() < 0.5 < prob.max() and prob.max() - prob.min() > FLAT_RANGE:
         artists.append(ax.contour(a, b, prob, levels=[0.5], colors="k", linewidths=1.4, zorder=1))
     return artists
