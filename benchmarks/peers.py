@@ -12,7 +12,9 @@ the book's training loop (:func:`dlbook.train.train`), one epoch per call:
   one-cycle learning rate, label smoothing, batch 256.
 - **train_mnist_fast** (tuomaso/train_mnist_fast on GitHub, its final notebook): conv 5x5 with 24
   channels, max-pool, ReLU, conv 3x3 with 32 channels, max-pool, ReLU, dense 256, dense 10;
-  Adam (lr 0.01, betas 0.7 and 0.9) with a one-cycle schedule, batch 256, normalized inputs.
+  Adam (lr 0.01, betas 0.7 and 0.9) with a one-cycle learning rate that leaves the momentum
+  alone (``cycle_momentum=False``, as in its ``8_Final_00s76.ipynb``, so beta1 stays 0.7),
+  batch 256, normalized inputs.
 - **pytorch example** (pytorch/examples, ``mnist/main.py``): conv 3x3 32, conv 3x3 64, max-pool,
   dropout 0.25, dense 128, dropout 0.5, dense 10; Adadelta (lr 1.0) with the learning rate
   times 0.7 after each epoch, batch 64, normalized inputs. It is published with 14 epochs; here
@@ -23,8 +25,9 @@ each recipe the script prints its parameters and multiply-adds per image, the se
 epoch, validation and test accuracy after each epoch (mean over seeds), the training seconds
 until the mean validation accuracy first reaches 99.0% and 99.3% (at epoch ends; "-" if never),
 and the ratio of those seconds to the book's. Only training is timed, not the evaluation. With
-``--json PATH`` it also writes these numbers, the date, the commit and the machine
-(processor and thread count) to PATH; chapter 3G reads the recorded run,
+``--json PATH`` it also writes these numbers and the run's provenance (:func:`provenance`: the
+date, the commit with "+ uncommitted changes" if the work tree differs from it, the processor,
+the thread count and the device) to PATH; chapter 3G reads the recorded run,
 ``benchmarks/peers-record.json``.
 """
 
@@ -98,7 +101,8 @@ def peers(epochs: int, example_epochs: int) -> list[tuple[Peer, int]]:
         channels_last=True)
     fast = Peer(
         "train_mnist_fast", fast_net, lambda m: torch.optim.Adam(m.parameters(), lr=0.01, betas=(0.7, 0.9)),
-        lambda opt, steps: torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.01, total_steps=steps),
+        lambda opt, steps: torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.01, total_steps=steps,
+                                                               cycle_momentum=False),
         None, 256, normalize=True)
     example = Peer(
         "pytorch example", example_net, lambda m: torch.optim.Adadelta(m.parameters(), lr=1.0),
@@ -195,20 +199,29 @@ def main() -> None:
             versus = f"{reach / book_reach[t]:.2f} x the book's" if reach is not None and book_reach[t] else ""
             print(f"  {t}% validation: {seconds}  {versus}")
     if args.json is not None:
-        record = {"date": date.today().isoformat(), "commit": _commit(),
-                  "machine": f"{processor_name()}, {os.cpu_count()} logical CPUs", "device": default_device().type,
-                  "threads": torch.get_num_threads(), "seeds": args.seeds, "recipes": records}
+        record = {**provenance(), "seeds": args.seeds, "recipes": records}
         args.json.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
         print(f"\nwrote {args.json}")
 
 
+def provenance() -> dict:
+    """Where and when a benchmark ran: date, commit, processor, logical CPUs, PyTorch threads, device."""
+    return {"date": date.today().isoformat(), "commit": _commit(),
+            "machine": f"{processor_name()}, {os.cpu_count()} logical CPUs", "device": default_device().type,
+            "threads": torch.get_num_threads()}
+
+
 def _commit() -> str:
-    """The repository's current commit (short), or "unknown" outside a git checkout."""
+    """The short commit of HEAD, plus " + uncommitted changes" if the work tree differs; "unknown" outside git."""
+    here = Path(__file__).resolve().parent
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True,
-                              cwd=Path(__file__).resolve().parent).stdout.strip()
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True,
+                              cwd=here).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True, check=True,
+                               cwd=here).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+    return f"{head} + uncommitted changes" if dirty else head
 
 
 if __name__ == "__main__":

@@ -100,3 +100,9 @@ def test_sweep_errors_start_at_zero_with_a_tolerance_band():
     assert len(ax.patches) == 1  # the tolerance band around the reference mean 68
     with pytest.raises(ValueError, match="shape"):
         cnnplots.plot_sweep_errors([0.0, 0.2], errors, tolerance=15, xlabel="p", n_images=10000)
+    labels = ax.get_legend_handles_labels()[1]
+    assert "seed 0" in labels and "seed 1" in labels  # one legend entry per seed, with its own marker
+    seed_x = [list(line.get_xdata()) for line in ax.lines[:2]]
+    assert seed_x[0][2] < 0.5 < seed_x[1][2]  # shifted either side of the mean at p = 0.5
+    with pytest.raises(ValueError, match="seeds"):
+        cnnplots.plot_sweep_errors([0.0, 0.2, 0.5], errors, tolerance=15, xlabel="p", n_images=10000, seeds=[0])

@@ -21,8 +21,11 @@ def build_cnn(
     ``Conv3x3 -> MaxPool2x2 -> BatchNorm -> ReLU`` (``downsample="maxpool"``) or
     ``Conv3x3 stride 2 -> BatchNorm -> ReLU`` (``downsample="stride"``). Both variants have
     the same layers, the same parameter count and the same feature-map sizes, so they differ
-    only in how they downsample. Pooling before the ReLU gives the same result as after it
-    (both are monotone) on a quarter of the values. With ``final_conv_channels > 0`` one more
+    only in how they downsample. Pooling straight after the convolution lets batch
+    normalization and the ReLU run on a quarter of the values; it is a design choice, not the
+    usual ``Conv -> BatchNorm -> ReLU -> Pool`` rearranged: the ReLU commutes with max pooling,
+    but batch normalization does not (its statistics are taken on the pooled values, and a
+    negative scale would turn a max into a min). With ``final_conv_channels > 0`` one more
     ``Conv3x3 -> BatchNorm -> ReLU`` follows at the smallest resolution, without downsampling.
     The head is ``Flatten -> Dropout -> Linear``.
     """

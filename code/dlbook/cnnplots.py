@@ -130,11 +130,15 @@ def plot_sweep_errors(
     tolerance: float,
     xlabel: str,
     n_images: int,
+    seeds: Sequence[int] | None = None,
     ax: plt.Axes | None = None,
 ) -> Figure:
     """Plot error counts against a setting on an axis from zero: each seed, their mean, and a tolerance band.
 
-    ``errors`` has shape ``(n_seeds, len(values))`` (misclassified images out of ``n_images``).
+    ``errors`` has shape ``(n_seeds, len(values))`` (misclassified images out of ``n_images``);
+    ``seeds`` names its rows in the legend (default 0, 1, ...). Each seed's open marker is shifted
+    a little sideways so that none hides under another or under the mean, drawn as a line with
+    short horizontal bars.
     The band spans ``tolerance`` images either side of the mean at ``values[0]`` (the reference),
     so a reader sees which changes are smaller than the tolerance. The axis starts at zero, so
     the heights compare error counts in proportion.
@@ -144,6 +148,9 @@ def plot_sweep_errors(
         raise ValueError(f"errors must have shape (n_seeds, {len(values)}), got {errors.shape}")
     if tolerance < 0 or n_images < 1:
         raise ValueError(f"expected tolerance >= 0 and n_images >= 1, got {tolerance} and {n_images}")
+    seeds = list(range(len(errors))) if seeds is None else list(seeds)
+    if len(seeds) != len(errors):
+        raise ValueError(f"expected {len(errors)} seeds, one per row of errors, got {len(seeds)}")
     if ax is None:
         fig, ax = plt.subplots(figsize=(5, 3.4), layout="constrained")
     else:
@@ -151,10 +158,13 @@ def plot_sweep_errors(
     reference = errors[:, 0].mean()
     ax.axhspan(reference - tolerance, reference + tolerance, color=COLORS["neutral"], alpha=0.15,
                label=f"within {tolerance:g} images of the mean at {values[0]:g}")
-    for i, seed_errors in enumerate(errors):
-        ax.plot(values, seed_errors, linestyle="none", marker="os^v"[i % 4], color=COLORS["neutral"],
-                markerfacecolor="none", label="each seed (open markers)" if i == 0 else None)
-    ax.plot(values, errors.mean(axis=0), marker="o", color=COLORS["val"], label="mean of the seeds")
+    gap = float(np.diff(sorted(values)).min()) if len(values) > 1 else 1.0
+    for i, (seed, seed_errors) in enumerate(zip(seeds, errors)):
+        shift = (i - (len(errors) - 1) / 2) * 0.15 * gap  # side by side, clear of the mean's bar
+        ax.plot(np.asarray(values, dtype=float) + shift, seed_errors, linestyle="none", marker="os^v"[i % 4],
+                color=COLORS["neutral"], markerfacecolor="none", label=f"seed {seed}")
+    ax.plot(values, errors.mean(axis=0), marker="_", markersize=16, markeredgewidth=2, color=COLORS["val"],
+            label="mean of the seeds")
     ax.set(xlabel=xlabel, ylabel=f"validation errors (of {n_images:,} images)", xticks=list(values),
            ylim=(0, 1.3 * errors.max()))
     ax.legend(loc="lower right")
