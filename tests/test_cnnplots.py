@@ -10,6 +10,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from dlbook import cnnplots  # noqa: E402
+from dlbook.plots import COLORS  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +35,13 @@ def test_size_traces_labelled():
     ax = fig.axes[0]
     assert ax.get_ylabel() == "feature-map side (pixels)" and "convolutions" in ax.get_xlabel()
     assert len(ax.lines) == 2
+
+
+def test_size_traces_use_the_book_palette():
+    fig = cnnplots.plot_size_traces({"a": [3, 2], "b": [3, 3]}, xlabel="number of 3x3 convolutions")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "number of 3x3 convolutions"
+    assert [line.get_color() for line in ax.lines] == [COLORS["train"], COLORS["val"]]
 
 
 def test_robustness_plots_percent_with_a_tick_at_every_level():

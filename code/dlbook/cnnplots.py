@@ -86,13 +86,16 @@ def plot_pooling(images: torch.Tensor, pooled: torch.Tensor, names: Sequence[str
     return fig
 
 
-def plot_size_traces(traces: dict[str, Sequence[int]], ylabel: str = "feature-map side (pixels)") -> Figure:
-    """Return a line plot of spatial size against layer index, one line per named trace."""
+def plot_size_traces(traces: dict[str, Sequence[int]], ylabel: str = "feature-map side (pixels)",
+                     xlabel: str = "number of convolutions applied") -> Figure:
+    """Return a line plot of spatial size against layer index, one line per named trace, in the book's colours."""
     fig, ax = plt.subplots(figsize=(5.5, 3.2), layout="constrained")
     markers = "osd^v"
+    colors = [COLORS["train"], COLORS["val"], COLORS["test"], COLORS["accent"], COLORS["neutral"]]
     for i, (name, sizes) in enumerate(traces.items()):
-        ax.plot(range(len(sizes)), sizes, marker=markers[i % len(markers)], label=name)
-    ax.set(xlabel="number of 5x5 convolutions applied", ylabel=ylabel, ylim=(0, None))
+        ax.plot(range(len(sizes)), sizes, marker=markers[i % len(markers)], color=colors[i % len(colors)],
+                label=name)
+    ax.set(xlabel=xlabel, ylabel=ylabel, ylim=(0, None))
     ax.legend()
     return fig
 
