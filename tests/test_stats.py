@@ -5,8 +5,8 @@ import math
 import pytest
 import torch
 
-from dlbook.stats import (mcnemar_p_value, mean_std, paired_comparison, standard_error, summarize_accuracies,
-                          wilson_interval)
+from dlbook.stats import (mcnemar_p_value, mean_std, paired_comparison, pooled_paired_difference, standard_error,
+                          summarize_accuracies, t_interval, t_quantile, wilson_interval)
 
 
 def test_mean_std_uses_the_sample_standard_deviation():
@@ -86,3 +86,34 @@ def test_paired_comparison_rejects_mismatched_inputs():
         paired_comparison([True, False], [True])
     with pytest.raises(ValueError, match="1-D"):
         paired_comparison([], [])
+
+
+@pytest.mark.parametrize("df, expected", [(1, 12.7062), (2, 4.3027), (10, 2.2281), (100, 1.9840)])
+def test_t_quantile_matches_table_values(df, expected):
+    assert t_quantile(0.975, df) == pytest.approx(expected, abs=1e-3)
+
+
+def test_t_interval_of_three_seeds_is_mean_plus_minus_t_times_standard_error():
+    mean, low, high = t_interval([0.72, 0.18, 0.14])
+    assert mean == pytest.approx(0.34667, abs=1e-4)
+    assert (low, high) == pytest.approx((-0.458, 1.152), abs=2e-3)
+    with pytest.raises(ValueError):
+        t_interval([1.0])
+    with pytest.raises(ValueError):
+        t_interval([1.0, 2.0], level=1.5)
+
+
+def test_pooled_paired_difference_averages_seeds_image_by_image():
+    a = [torch.tensor([1, 1, 0, 1]), torch.tensor([1, 0, 0, 1])]
+    b = [torch.tensor([1, 0, 0, 1]), torch.tensor([1, 0, 0, 0])]
+    difference, low, high = pooled_paired_difference(a, b)
+    per_image = torch.tensor([0.0, 0.5, 0.0, 0.5], dtype=torch.float64)
+    half = 1.959964 * float(per_image.std()) / 2
+    assert difference == pytest.approx(0.25)
+    assert (low, high) == pytest.approx((0.25 - half, 0.25 + half), abs=1e-5)
+    # one seed: the mean of the paired per-seed differences
+    assert pooled_paired_difference(a[:1], b[:1])[0] == pytest.approx(paired_comparison(a[0], b[0]).difference)
+    with pytest.raises(ValueError):
+        pooled_paired_difference(a, b[:1])
+    with pytest.raises(ValueError):
+        pooled_paired_difference(a, [torch.tensor([1, 0]), torch.tensor([1, 0])])

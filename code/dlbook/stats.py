@@ -4,7 +4,9 @@ Two kinds of noise are kept apart. Training several seeds and scoring each on th
 measures how much *training* varies (:func:`mean_std`); averaging seeds does not make the test set
 larger, so the precision of a test accuracy is a binomial interval over the test images
 (:func:`wilson_interval`). Two models scored on the same images are compared image by image
-(:func:`paired_comparison`: the difference with its interval and McNemar's exact test).
+(:func:`paired_comparison`: the difference with its interval and McNemar's exact test); several
+seeds of each are compared pooled over the seeds (:func:`pooled_paired_difference`), and the spread
+of a quantity between seeds gives a Student-t interval (:func:`t_interval`).
 """
 
 from __future__ import annotations
@@ -131,3 +133,60 @@ def paired_comparison(correct_a: torch.Tensor | Sequence[bool], correct_b: torch
     half = _z(level) * math.sqrt(variance)
     return PairedComparison(n, only_a, only_b, difference, difference - half, difference + half,
                             mcnemar_p_value(only_a, only_b))
+
+
+def t_quantile(probability: float, df: int) -> float:
+    """Return the ``probability`` quantile of Student's t distribution with ``df`` degrees of freedom."""
+    if not 0.5 <= probability < 1.0 or df < 1:
+        raise ValueError(f"expected 0.5 <= probability < 1 and df >= 1, got {probability}, {df}")
+    log_scale = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
+
+    def cdf(t: float) -> float:  # 1/2 + the integral of the density from 0 to t (Simpson's rule)
+        x = torch.linspace(0.0, t, 20001, dtype=torch.float64)
+        pdf = torch.exp(log_scale - (df + 1) / 2 * torch.log1p(x * x / df))
+        weights = torch.ones_like(x)
+        weights[1:-1:2], weights[2:-1:2] = 4.0, 2.0
+        return 0.5 + float((weights * pdf).sum()) * t / 60000
+
+    low, high = 0.0, 1.0
+    while cdf(high) < probability:
+        low, high = high, 2 * high
+    for _ in range(60):
+        middle = (low + high) / 2
+        low, high = (middle, high) if cdf(middle) < probability else (low, middle)
+    return (low + high) / 2
+
+
+def t_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
+    """Return the mean of ``values`` (e.g. one number per seed) and its Student-t interval ``(low, high)``.
+
+    The interval measures only the spread between the values: with few of them it is wide,
+    because the t quantile (4.30 for three values at 95%) is much larger than 1.96.
+    """
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must lie in (0, 1), got {level}")
+    mean, std = mean_std(values)
+    half = t_quantile(0.5 + level / 2, len(values) - 1) * std / math.sqrt(len(values))
+    return mean, mean - half, mean + half
+
+
+def pooled_paired_difference(correct_a: Sequence[torch.Tensor], correct_b: Sequence[torch.Tensor],
+                             level: float = 0.95) -> tuple[float, float, float]:
+    """Compare two models trained with the same seeds on the same images, pooled over the seeds.
+
+    ``correct_a[s]`` says for every image whether seed ``s``'s model A is right. Each image's
+    correctness is averaged over the seeds, the averages of A and B are subtracted image by
+    image, and the mean difference comes back with its normal interval over the images,
+    ``(difference, low, high)``. The interval measures the noise of the images only, not how
+    much another set of seeds would move the difference (see :func:`t_interval`).
+    """
+    if len(correct_a) != len(correct_b) or not correct_a:
+        raise ValueError(f"need the same non-zero number of seeds, got {len(correct_a)} and {len(correct_b)}")
+    a = torch.stack([_as_bool(c, "correct_a").double() for c in correct_a])
+    b = torch.stack([_as_bool(c, "correct_b").double() for c in correct_b])
+    if a.shape != b.shape or a.shape[1] < 2:
+        raise ValueError(f"correct_a and correct_b must score the same images, got {tuple(a.shape)} and {tuple(b.shape)}")
+    per_image = a.mean(0) - b.mean(0)
+    difference = float(per_image.mean())
+    half = _z(level) * float(per_image.std(correction=1)) / math.sqrt(per_image.numel())
+    return difference, difference - half, difference + half
