@@ -49,3 +49,14 @@ def test_glued_keys_names_the_page(tmp_path):
     (tmp_path / "part1").mkdir()
     (tmp_path / "part1" / "1a.glue.json").write_text(json.dumps({"a-x": {}, "a-y": {}}))
     assert glued_keys(tmp_path) == {"a-x": "part1/1a", "a-y": "part1/1a"}
+
+
+def test_cross_page_glue_text_roles_name_a_format():
+    # MyST-NB splits {glue:text}`page::key` at its last colon, so without a format the key is lost
+    import re
+
+    from _sitehelpers import BOOK_DIR
+
+    bare = [f"{p.relative_to(BOOK_DIR)}: {m}" for p in sorted(BOOK_DIR.rglob("*.md"))
+            for m in re.findall(r"\{glue:text\}`[^`:]+::[^`:]+`", p.read_text(encoding="utf-8"))]
+    assert not bare, f"add a format such as :s to these cross-page glue roles: {bare}"
