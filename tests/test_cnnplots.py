@@ -55,6 +55,20 @@ def test_robustness_plots_percent_with_a_tick_at_every_level():
         cnnplots.plot_robustness([0, 1], {"net": acc}, xlabel="level")
 
 
+def test_robustness_gives_three_networks_distinct_colours_and_markers_and_keeps_them_apart():
+    acc = np.array([[0.9, 0.8, 0.5], [0.92, 0.82, 0.55]])
+    nets = {"max pooling": acc, "average pooling": acc, "strided convolution": acc}
+    ax = cnnplots.plot_robustness([0, 1, 2], nets, xlabel="level").axes[0]
+    lines = [line for line in ax.lines if line.get_linestyle() != "None"]  # the means, not the bar caps
+    assert len(lines) == 3
+    assert len({line.get_color() for line in lines}) == 3 and len({line.get_marker() for line in lines}) == 3
+    xs = np.array([line.get_xdata() for line in lines])
+    assert np.allclose(xs.mean(axis=0), [0, 1, 2]) and (np.diff(xs, axis=0) > 0).all()  # dodged, centred
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(nets)
+    ax = cnnplots.plot_robustness([0, 1, 2], nets, xlabel="level", legend=False).axes[0]
+    assert ax.get_legend() is None
+
+
 def test_confusion_plot_writes_every_nonzero_count():
     matrix = torch.tensor([[5, 0, 1], [0, 7, 0], [2, 0, 9]])
     ax = cnnplots.plot_confusion(matrix).axes[0]

@@ -44,11 +44,17 @@ def test_key_and_label_name_the_recipe():
     assert BOOK_RECIPE.key() == "cnn-maxpool-c8-16-64-f64-d0-ls0.1-lr0.02-wd0.0001-e3-b256"
     assert dataclasses.replace(BOOK_RECIPE, downsample="stride").key() != BOOK_RECIPE.key()
     assert BOOK_RECIPE.label().startswith("CNN maxpool 8-16-64 + 64")
+    keys = {dataclasses.replace(BOOK_RECIPE, downsample=ds).key() for ds in ("maxpool", "avgpool", "stride")}
+    assert len(keys) == 3  # each way of downsampling has its own stored runs
+    average = dataclasses.replace(BOOK_RECIPE, downsample="avgpool")
+    assert average.key() == "cnn-avgpool-c8-16-64-f64-d0-ls0.1-lr0.02-wd0.0001-e3-b256"
+    assert average.label().startswith("CNN avgpool 8-16-64 + 64")
 
 
 @pytest.mark.parametrize("kwargs", [
     dict(), dict(hidden_sizes=(4,), channels=(4,)), dict(hidden_sizes=(0,)), dict(channels=(4, True)),
-    dict(hidden_sizes=(4,), downsample="stride"), dict(channels=(4,), downsample="avg"),
+    dict(hidden_sizes=(4,), downsample="stride"), dict(hidden_sizes=(4,), downsample="avgpool"),
+    dict(channels=(4,), downsample="avg"),
     dict(hidden_sizes=(4,), lr=0.0), dict(hidden_sizes=(4,), label_smoothing=1.0),
     dict(hidden_sizes=(4,), dropout=-0.1), dict(hidden_sizes=(4,), n_epochs=0),
 ])

@@ -1,10 +1,10 @@
-"""Small MNIST CNNs that downsample either by max pooling or by strided convolutions."""
+"""Small MNIST CNNs that downsample by max pooling, by average pooling or by strided convolutions."""
 
 from __future__ import annotations
 
 from torch import nn
 
-DOWNSAMPLING = ("maxpool", "stride")
+DOWNSAMPLING = ("maxpool", "avgpool", "stride")
 
 
 def build_cnn(
@@ -18,15 +18,19 @@ def build_cnn(
     """Return a CNN for ``(B, 1, image_size, image_size)`` inputs with ``(B, n_classes)`` logits.
 
     Each block halves the spatial size (rounding up) and is either
-    ``Conv3x3 -> MaxPool2x2 -> BatchNorm -> ReLU`` (``downsample="maxpool"``) or
-    ``Conv3x3 stride 2 -> BatchNorm -> ReLU`` (``downsample="stride"``). Both variants have
-    the same layers, the same parameter count and the same feature-map sizes, so they differ
-    only in how they downsample. Pooling straight after the convolution lets batch
-    normalization and the ReLU run on a quarter of the values; it is a design choice, not the
-    usual ``Conv -> BatchNorm -> ReLU -> Pool`` rearranged: the ReLU commutes with max pooling,
-    but batch normalization does not (its statistics are taken on the pooled values, and a
-    negative scale would turn a max into a min). With ``final_conv_channels > 0`` one more
-    ``Conv3x3 -> BatchNorm -> ReLU`` follows at the smallest resolution, without downsampling.
+    ``Conv3x3 -> MaxPool2x2 -> BatchNorm -> ReLU`` (``downsample="maxpool"``),
+    ``Conv3x3 -> AvgPool2x2 -> BatchNorm -> ReLU`` (``downsample="avgpool"``) or
+    ``Conv3x3 stride 2 -> BatchNorm -> ReLU`` (``downsample="stride"``). All three variants have
+    the same layers, the same parameter count and the same feature-map sizes, so they differ only
+    in how they downsample; not in compute, though: a pooling block runs its convolution at every
+    position before pooling, a strided one only at the positions it keeps. Pooling straight after
+    the convolution lets batch normalization and the ReLU run on a quarter of the values; it is a
+    design choice, not the usual ``Conv -> BatchNorm -> ReLU -> Pool`` rearranged. The ReLU
+    commutes with max pooling but not with average pooling (the mean of rectified values is not
+    the rectified mean); batch normalization takes its training statistics on the pooled values,
+    and for max pooling a negative scale would turn a max into a min. With
+    ``final_conv_channels > 0`` one more ``Conv3x3 -> BatchNorm -> ReLU`` follows at the smallest
+    resolution, without downsampling.
     The head is ``Flatten -> Dropout -> Linear``.
     """
     if downsample not in DOWNSAMPLING:
@@ -40,9 +44,11 @@ def build_cnn(
     layers: list[nn.Module] = []
     c_in, size = 1, image_size
     for c_out in channels:
-        if downsample == "maxpool":
-            # ceil_mode only where the side is odd: same output, and the even case runs faster
-            layers += [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.MaxPool2d(2, ceil_mode=size % 2 == 1)]
+        if downsample in ("maxpool", "avgpool"):
+            # ceil_mode only where the side is odd: same output, and the even case runs faster;
+            # a window cut off by the edge averages only the values it covers (no padding)
+            pool = nn.MaxPool2d if downsample == "maxpool" else nn.AvgPool2d
+            layers += [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), pool(2, ceil_mode=size % 2 == 1)]
         else:
             layers.append(nn.Conv2d(c_in, c_out, 3, stride=2, padding=1, bias=False))
         layers += [nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)]

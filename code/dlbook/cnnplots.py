@@ -105,25 +105,36 @@ def plot_robustness(
     accuracies: dict[str, np.ndarray],
     xlabel: str,
     ax: plt.Axes | None = None,
+    legend: bool = True,
+    dodge: float = 0.012,
 ) -> Figure:
     """Plot accuracy (%) against corruption level, mean over seeds with min-max error bars.
 
-    ``accuracies[name]`` has shape ``(n_seeds, len(levels))`` holding fractions in [0, 1].
+    ``accuracies[name]`` has shape ``(n_seeds, len(levels))`` holding fractions in [0, 1]. Each
+    network has its own colour and marker; with several networks their points are moved sideways
+    by ``dodge`` times the span of ``levels`` apart (centred on the level), so that bars at the
+    same level do not hide each other. ``legend=False`` leaves the legend to the caller (one
+    legend for a figure of several panels).
     """
     if ax is None:
         fig, ax = plt.subplots(figsize=(5, 3.4), layout="constrained")
     else:
         fig = ax.figure
     colors = [COLORS["train"], COLORS["val"], COLORS["test"], COLORS["accent"]]
+    markers = "os^D"
+    span = (max(levels) - min(levels)) if len(levels) > 1 else 1.0
     for i, (name, acc) in enumerate(accuracies.items()):
         acc = 100 * np.asarray(acc, dtype=float)
         if acc.ndim != 2 or acc.shape[1] != len(levels):
             raise ValueError(f"accuracies[{name!r}] must have shape (n_seeds, {len(levels)}), got {acc.shape}")
         mean = acc.mean(axis=0)
         err = np.stack([mean - acc.min(axis=0), acc.max(axis=0) - mean])
-        ax.errorbar(levels, mean, yerr=err, marker="os"[i % 2], capsize=3, color=colors[i % 4], label=name)
+        x = np.asarray(levels, dtype=float) + (i - (len(accuracies) - 1) / 2) * dodge * span
+        ax.errorbar(x, mean, yerr=err, marker=markers[i % len(markers)], capsize=3, color=colors[i % len(colors)],
+                    label=name)
     ax.set(xlabel=xlabel, ylabel="test accuracy (%)", xticks=list(levels))  # a tick at every measured level
-    ax.legend()
+    if legend:
+        ax.legend()
     return fig
 
 
