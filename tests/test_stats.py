@@ -5,8 +5,7 @@ import math
 import pytest
 import torch
 
-from dlbook.stats import (mcnemar_p_value, mean_std, normal_interval, paired_comparison, per_image_difference,
-                          pooled_paired_difference, standard_error,
+from dlbook.stats import (mcnemar_p_value, mean_std, paired_comparison, pooled_paired_difference, standard_error,
                           summarize_accuracies, t_interval, t_quantile, wilson_interval)
 
 
@@ -118,29 +117,3 @@ def test_pooled_paired_difference_averages_seeds_image_by_image():
         pooled_paired_difference(a, b[:1])
     with pytest.raises(ValueError):
         pooled_paired_difference(a, [torch.tensor([1, 0]), torch.tensor([1, 0])])
-
-
-def test_per_image_difference_averages_each_model_over_its_seeds():
-    a = [torch.tensor([True, True, False]), torch.tensor([True, False, False])]
-    b = [torch.tensor([False, True, False]), torch.tensor([False, True, True])]
-    # exact: means of 0/1 values over two seeds are halves
-    assert per_image_difference(a, b).tolist() == [1.0, -0.5, -0.5]
-
-
-def test_per_image_difference_rejects_unequal_seeds():
-    with pytest.raises(ValueError, match="same non-zero number of seeds"):
-        per_image_difference([torch.tensor([True, False])], [])
-
-
-def test_normal_interval_is_centred_on_the_mean_and_narrows_with_more_items():
-    values = torch.tensor([0.0, 1.0] * 50, dtype=torch.float64)
-    mean, low, high = normal_interval(values)
-    assert mean == pytest.approx(0.5)
-    assert mean - low == pytest.approx(high - mean)
-    _, low_more, high_more = normal_interval(torch.cat([values] * 4))
-    assert high_more - low_more < high - low
-
-
-def test_normal_interval_rejects_fewer_than_two_values():
-    with pytest.raises(ValueError, match="at least 2 values"):
-        normal_interval(torch.tensor([1.0]))

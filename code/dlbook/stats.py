@@ -5,8 +5,7 @@ measures how much *training* varies (:func:`mean_std`); averaging seeds does not
 larger, so the precision of a test accuracy is a binomial interval over the test images
 (:func:`wilson_interval`). Two models scored on the same images are compared image by image
 (:func:`paired_comparison`: the difference with its interval and McNemar's exact test); several
-seeds of each are compared pooled over the seeds (:func:`pooled_paired_difference`, built from
-:func:`per_image_difference` and :func:`normal_interval`), and the spread
+seeds of each are compared pooled over the seeds (:func:`pooled_paired_difference`), and the spread
 of a quantity between seeds gives a Student-t interval (:func:`t_interval`).
 """
 
@@ -171,11 +170,15 @@ def t_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, flo
     return mean, mean - half, mean + half
 
 
-def per_image_difference(correct_a: Sequence[torch.Tensor], correct_b: Sequence[torch.Tensor]) -> torch.Tensor:
-    """Return, for every image, model A's correctness averaged over the seeds minus model B's.
+def pooled_paired_difference(correct_a: Sequence[torch.Tensor], correct_b: Sequence[torch.Tensor],
+                             level: float = 0.95) -> tuple[float, float, float]:
+    """Compare two models trained with the same seeds on the same images, pooled over the seeds.
 
-    ``correct_a[s]`` says for every image whether seed ``s``'s model A is right; A and B share
-    their seeds and images. The result is a float64 tensor with one value per image.
+    ``correct_a[s]`` says for every image whether seed ``s``'s model A is right. Each image's
+    correctness is averaged over the seeds, the averages of A and B are subtracted image by
+    image, and the mean difference comes back with its normal interval over the images,
+    ``(difference, low, high)``. The interval measures the noise of the images only, not how
+    much another set of seeds would move the difference (see :func:`t_interval`).
     """
     if len(correct_a) != len(correct_b) or not correct_a:
         raise ValueError(f"need the same non-zero number of seeds, got {len(correct_a)} and {len(correct_b)}")
@@ -183,26 +186,7 @@ def per_image_difference(correct_a: Sequence[torch.Tensor], correct_b: Sequence[
     b = torch.stack([_as_bool(c, "correct_b").double() for c in correct_b])
     if a.shape != b.shape or a.shape[1] < 2:
         raise ValueError(f"correct_a and correct_b must score the same images, got {tuple(a.shape)} and {tuple(b.shape)}")
-    return a.mean(0) - b.mean(0)
-
-
-def normal_interval(per_item: torch.Tensor, level: float = 0.95) -> tuple[float, float, float]:
-    """Return the mean of ``per_item`` (one value per image) and its normal interval ``(mean, low, high)``."""
-    if per_item.dim() != 1 or per_item.numel() < 2:
-        raise ValueError(f"per_item must be a 1-D tensor of at least 2 values, got shape {tuple(per_item.shape)}")
-    mean = float(per_item.mean())
-    half = _z(level) * float(per_item.std(correction=1)) / math.sqrt(per_item.numel())
-    return mean, mean - half, mean + half
-
-
-def pooled_paired_difference(correct_a: Sequence[torch.Tensor], correct_b: Sequence[torch.Tensor],
-                             level: float = 0.95) -> tuple[float, float, float]:
-    """Compare two models trained with the same seeds on the same images, pooled over the seeds.
-
-    Each image's correctness is averaged over the seeds, the averages of A and B are subtracted
-    image by image (:func:`per_image_difference`), and the mean difference comes back with its
-    normal interval over the images, ``(difference, low, high)``. The interval measures the noise
-    of the images only, not how much another set of seeds would move the difference (see
-    :func:`t_interval`).
-    """
-    return normal_interval(per_image_difference(correct_a, correct_b), level)
+    per_image = a.mean(0) - b.mean(0)
+    difference = float(per_image.mean())
+    half = _z(level) * float(per_image.std(correction=1)) / math.sqrt(per_image.numel())
+    return difference, difference - half, difference + half
