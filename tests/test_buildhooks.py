@@ -193,3 +193,14 @@ def test_a_named_data_file_is_in_the_key():
     assert front_matter(source[0])["kernelspec"][buildhooks.KEY] == fingerprint(frozenset(), files=files)
     assert fingerprint(frozenset(), files=files) != fingerprint(frozenset())
     assert REPO_ROOT / "benchmarks" / "peers-record.json" in {Path(p) for p in app.env.dependencies}
+
+
+def test_a_seed_offset_is_in_the_key(monkeypatch):
+    monkeypatch.delenv("DLBOOK_SEED_OFFSET", raising=False)
+    plain = [PAGE]
+    buildhooks._key_page_on_its_dependencies(FakeApp(), "part1/page", plain)
+    monkeypatch.setenv("DLBOOK_SEED_OFFSET", "1")
+    shifted = [PAGE]
+    buildhooks._key_page_on_its_dependencies(FakeApp(), "part1/page", shifted)
+    keys = [front_matter(s[0])["kernelspec"][buildhooks.KEY] for s in (plain, shifted)]
+    assert keys[0] != keys[1] and keys[1].startswith(keys[0])

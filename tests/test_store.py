@@ -113,3 +113,12 @@ def test_unknown_module_raises_value_error():
 
 def test_store_does_not_depend_on_the_sphinx_hooks():
     assert "dlbook.buildhooks" not in closure(["dlbook.store"])
+
+
+def test_another_seed_offset_is_another_result(private_store, monkeypatch):
+    monkeypatch.delenv("DLBOOK_SEED_OFFSET", raising=False)
+    assert store.cached("thing", lambda: 0, depends_on=MODULE) == 0
+    monkeypatch.setenv("DLBOOK_SEED_OFFSET", "1")
+    assert store.cached("thing", lambda: 1, depends_on=MODULE) == 1  # not the offset-0 result
+    monkeypatch.delenv("DLBOOK_SEED_OFFSET")
+    assert store.cached("thing", lambda: 2, depends_on=MODULE) == 0

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from dlbook.fingerprint import EXTERNAL_INPUTS, REPO_ROOT, closure, fingerprint, module_path, modules_named
+from dlbook.runtime import seed_offset
 
 if TYPE_CHECKING:  # only for annotations: the book's modules import without Sphinx
     from sphinx.application import Sphinx
@@ -97,7 +98,8 @@ def _key_page_on_its_dependencies(app: Sphinx, docname: str, source: list[str]) 
 
     jupyter-cache keys a page on its code cells and its kernelspec, so the page re-executes when
     the meaning of a ``dlbook`` module it imports (directly or through others), the requirements,
-    the data checksums or a data file its code names (:func:`page_files`) change, and not otherwise. Each of those files is also noted as a
+    the data checksums, a data file its code names (:func:`page_files`) or the book's seed offset
+    (``DLBOOK_SEED_OFFSET``) change, and not otherwise. Each of those files is also noted as a
     dependency, so Sphinx re-reads the page when one of them is edited; if the edit changed
     nothing but comments or docstrings, the key is the same and the cached outputs are used.
     Only the text passed to the parser changes, never the file.
@@ -105,7 +107,10 @@ def _key_page_on_its_dependencies(app: Sphinx, docname: str, source: list[str]) 
     if not has_kernelspec(source[0]):
         return
     modules, files = closure(page_modules(source[0])), page_files(source[0])
-    source[0] = with_dependency_key(source[0], fingerprint(modules, files=files))
+    key = fingerprint(modules, files=files)
+    if seed_offset():  # other seeds, other outputs: never take a page's outputs from another offset
+        key += f" seed-offset={seed_offset()}"
+    source[0] = with_dependency_key(source[0], key)
     inputs = [REPO_ROOT / name for name in (*EXTERNAL_INPUTS, *files)]
     for path in [*(module_path(m) for m in sorted(modules)), *inputs]:
         app.env.note_dependency(str(path))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+from dlbook.runtime import generator
 
 
 def _check_images(x: torch.Tensor) -> None:
@@ -23,9 +24,9 @@ def zero_pixels(x: torch.Tensor, fraction: float, seed: int) -> torch.Tensor:
         raise ValueError(f"fraction must lie in [0, 1], got {fraction}")
     n, _, h, w = x.shape
     n_drop = round(fraction * h * w)
-    generator = torch.Generator().manual_seed(seed)
+    rng = generator(seed)
     # a random order of the positions per image; the first n_drop go missing
-    order = torch.rand(n, h * w, generator=generator).argsort(dim=1)
+    order = torch.rand(n, h * w, generator=rng).argsort(dim=1)
     dropped = order[:, :n_drop]
     keep = torch.ones(n, h * w, dtype=torch.bool).scatter_(1, dropped, False)
     return x * keep.reshape(n, 1, h, w).to(x.device)
@@ -47,9 +48,9 @@ def shift_images(x: torch.Tensor, max_shift: int, seed: int) -> torch.Tensor:
     if max_shift >= min(h, w):
         raise ValueError(f"max_shift must be smaller than the image "
                          f"({h}x{w}), got {max_shift}")
-    generator = torch.Generator().manual_seed(seed)
+    rng = generator(seed)
     offsets = torch.randint(-max_shift, max_shift + 1, (n, 2),
-                            generator=generator)
+                            generator=rng)
     padded = torch.nn.functional.pad(x, (max_shift,) * 4)
     # one crop per image: the rows and columns it reads, shifted per image
     rows = torch.arange(h) + max_shift - offsets[:, :1]  # (N, H)

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from dlbook.models import linear_layers
+from dlbook.runtime import book_seed
 
 #: Names accepted by :func:`initialize_`.
 SCHEMES = ("default", "zero", "constant_bias", "zero_noise")
@@ -36,7 +37,7 @@ def initialize_(
     if not layers:
         raise ValueError("model has no nn.Linear layer to initialize")
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+        torch.manual_seed(book_seed(seed))
         for layer in layers:
             if scheme == "default":
                 layer.reset_parameters()

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from dlbook.probes import gradient_norms
+from dlbook.runtime import generator
 
 #: Visiting orders accepted by :func:`train_toy`.
 ORDERS = ("shuffle", "sorted")
@@ -92,7 +93,7 @@ def train_toy(
     keep = set(snapshot_at)
     opt = torch.optim.SGD(model.parameters(), lr=lr)
     probes = probes or {}
-    gen = torch.Generator().manual_seed(seed)
+    gen = generator(seed)
     run = ToyRun(probes={name: [] for name in probes})
     batches: list[torch.Tensor] = []
 
@@ -181,7 +182,7 @@ def lowest_perturbed_loss(
         raise ValueError(f"radius and n_tries must be positive, got {radius} and {n_tries}")
     probe = copy.deepcopy(model)
     theta = torch.nn.utils.parameters_to_vector(model.parameters()).detach()
-    gen = torch.Generator().manual_seed(seed)
+    gen = generator(seed)
     lowest = math.inf
     for _ in range(n_tries):
         step = torch.randn(theta.shape, generator=gen, dtype=torch.float64).to(theta.dtype)

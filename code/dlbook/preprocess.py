@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import torch
 
 from dlbook.mnist import load_mnist
+from dlbook.runtime import generator
 
 
 def scale_images(images: torch.Tensor, flatten: bool = True) -> torch.Tensor:
@@ -33,7 +34,7 @@ def split_indices(n: int, n_val: int, seed: int) -> tuple[torch.Tensor, torch.Te
     """Return disjoint ``(train_idx, val_idx)`` covering ``range(n)``, with ``n_val`` chosen at random by ``seed``."""
     if not 0 < n_val < n:
         raise ValueError(f"n_val must be between 1 and {n - 1}, got {n_val}")
-    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    order = torch.randperm(n, generator=generator(seed))
     return order[n_val:].sort().values, order[:n_val].sort().values
 
 

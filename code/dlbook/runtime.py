@@ -1,11 +1,17 @@
-"""Where and how reproducibly code runs: device choice and seeding."""
+"""Where and how reproducibly code runs: device choice, the book's seeds and seeding."""
 
 from __future__ import annotations
 
+import os
 import random
 
 import numpy as np
 import torch
+
+#: Environment variable that shifts every seed of the book (default 0): see :func:`book_seed`.
+SEED_OFFSET_VARIABLE = "DLBOOK_SEED_OFFSET"
+#: How far apart the seeds of two offsets are, so that offset 1 shares no seed with offset 0.
+SEED_STRIDE = 1000
 
 
 def default_device() -> torch.device:
@@ -13,17 +19,46 @@ def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def seed_offset() -> int:
+    """Return the book-wide seed offset, read from ``DLBOOK_SEED_OFFSET`` (default 0)."""
+    text = os.environ.get(SEED_OFFSET_VARIABLE, "0").strip() or "0"
+    try:
+        offset = int(text)
+    except ValueError:
+        raise ValueError(f"{SEED_OFFSET_VARIABLE} must be a non-negative integer, got {text!r}") from None
+    if offset < 0:
+        raise ValueError(f"{SEED_OFFSET_VARIABLE} must be a non-negative integer, got {text!r}")
+    return offset
+
+
+def book_seed(seed: int) -> int:
+    """Return the seed that the draw a page calls ``seed`` really uses: ``seed + 1000 * offset``.
+
+    Every random draw of the book (toy data, initializations, training order, data splits,
+    corruption) takes its seed through this function, so one environment variable,
+    ``DLBOOK_SEED_OFFSET``, reruns the whole book with fresh seeds: offset 1 turns seeds 0, 1, 2
+    into 1000, 1001, 1002, which no page uses at offset 0. Pages pass the small seeds they
+    print; only this function adds the offset.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    return seed + SEED_STRIDE * seed_offset()
+
+
+def generator(seed: int) -> torch.Generator:
+    """Return a CPU ``torch.Generator`` seeded with :func:`book_seed` of ``seed``."""
+    return torch.Generator().manual_seed(book_seed(seed))
+
+
 def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and PyTorch so that a run can be repeated exactly on the same machine.
+    """Seed Python, NumPy and PyTorch with :func:`book_seed` of ``seed``, so that a run repeats on the same machine.
 
     On a GPU this also makes cuDNN pick deterministic convolution algorithms; its fastest
     ones accumulate in a varying order, so two runs with the same seed would differ slightly.
     """
-    if not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
+    actual = book_seed(seed)
+    random.seed(actual)
+    np.random.seed(actual)
+    torch.manual_seed(actual)
     torch.backends.cudnn.deterministic = True
     torch.backends.cudnn.benchmark = False
-

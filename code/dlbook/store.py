@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
@@ -11,6 +12,7 @@ from pathlib import Path
 import torch
 
 from dlbook.fingerprint import REPO_ROOT, dependency_fingerprint
+from dlbook.runtime import seed_offset
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
@@ -52,11 +54,15 @@ def result_path(name: str, depends_on: str) -> Path:
     """Return where the result ``name`` computed by the code of module ``depends_on`` is stored.
 
     The file is ``<store_dir>/<name>-<fingerprint>.pt``, where the fingerprint covers the module
-    ``depends_on`` and every ``dlbook`` module it imports (see :mod:`dlbook.fingerprint`).
+    ``depends_on``, every ``dlbook`` module it imports (see :mod:`dlbook.fingerprint`) and the
+    book's seed offset (:func:`dlbook.runtime.seed_offset`), which changes every seed.
     """
     if not _NAME.match(name):
         raise ValueError(f"name must be lowercase letters, digits, '_', '-' or '.', got {name!r}")
-    return store_dir() / f"{name}-{dependency_fingerprint(depends_on)}.pt"
+    key = dependency_fingerprint(depends_on)
+    if seed_offset():
+        key = hashlib.sha256(f"{key} seed-offset={seed_offset()}".encode()).hexdigest()[:16]
+    return store_dir() / f"{name}-{key}.pt"
 
 
 def cached(name: str, compute: Callable[[], Plain], *, depends_on: str) -> Plain:

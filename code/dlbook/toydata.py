@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import torch
+from dlbook.runtime import generator
 
 #: Names accepted by :func:`make_toy_data`.
 DATASETS = ("circle", "xor", "gaussians")
@@ -33,7 +34,7 @@ def make_toy_data(
         raise ValueError(f"n must be at least 2, got {n}")
     if noise < 0:
         raise ValueError(f"noise must be non-negative, got {noise}")
-    gen = torch.Generator().manual_seed(seed)
+    gen = generator(seed)
     n_pos = n // 2
     y = torch.cat([torch.ones(n_pos, dtype=torch.long), torch.zeros(n - n_pos, dtype=torch.long)])
 
@@ -67,7 +68,7 @@ def train_test_split(
     if not 0.0 < train_fraction < 1.0:
         raise ValueError(f"train_fraction must lie in (0, 1), got {train_fraction}")
     n_train = min(max(1, round(train_fraction * len(x))), len(x) - 1)
-    perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
+    perm = torch.randperm(len(x), generator=generator(seed))
     tr, te = perm[:n_train], perm[n_train:]
     return x[tr], y[tr], x[te], y[te]
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 from torch import nn
+from dlbook.runtime import generator
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -94,12 +95,12 @@ def train(
     device = next(model.parameters()).device
     x, y = x.to(device), y.to(device)
     class_targets = y.dim() == 1 and not y.dtype.is_floating_point
-    generator = torch.Generator().manual_seed(seed)
+    rng = generator(seed)
     history = History()
     for _ in range(n_epochs):
         start_time = time.perf_counter()
         model.train()
-        order = torch.randperm(len(x), generator=generator).to(device) if shuffle else None
+        order = torch.randperm(len(x), generator=rng).to(device) if shuffle else None
         loss_sum = torch.zeros((), device=device)
         correct = torch.zeros((), device=device, dtype=torch.long)
         for start in range(0, len(x), batch_size):
