@@ -1,0 +1,241 @@
+"""Do the book's claims hold for any rerun? Execute every page cold under other seeds and other arithmetic.
+
+Usage (from the repository root, inside the project's virtual environment)::
+
+    python benchmarks/robustness.py                      # every page, every variant; writes the record
+    python benchmarks/robustness.py --variants offset2   # only some variants (no record written)
+    python benchmarks/robustness.py --tree --pages 1c 2e # pages of the working tree, for authors
+
+A claim (:mod:`dlbook.claims`) states a lesson: it must hold whatever the seeds and whatever the
+processor. For each variant of :data:`VARIANTS` this script clones the committed ``HEAD`` into a
+folder of its own (never touching ``_build/``), executes every page of ``_toc.yml`` there, cold
+(an empty result store: every network is trained again), with the variant's environment and
+with claims only recorded (``DLBOOK_CLAIMS=record``: a false claim does not stop the page), and
+reads every claim the page glued. The ``default`` variant is the book's own build, for
+comparison. It prints a line per page, then every claim that *flipped*: false in a variant, or
+made by a variant and not by the default run (its wording depends on the run) or the other way
+round, and every page that raised. It writes ``benchmarks/robustness-record.json`` (a full run;
+``--json`` names another file) and exits with status 1 if anything flipped.
+
+``--tree`` executes the working tree as it is, uncommitted edits included, in a copy per
+variant under ``--workdir`` that keeps its result store between runs (networks are trained
+once per code version and variant); ``--pages`` picks pages by the start of their file name.
+``--jobs 2`` runs two variants side by side (the variants with one thread suit that).
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import datetime
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+RECORD = REPO / "benchmarks" / "robustness-record.json"
+
+#: Other floating-point kernels on any processor: one thread (another summation order), ATen's
+#: scalar kernels instead of its vectorized ones, and oneDNN and MKL held to AVX2.
+OTHER_ARITHMETIC = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "ATEN_CPU_CAPABILITY": "default",
+                    "DNNL_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"}
+#: The variants: name -> environment. ``offset1`` is the one CI builds (`.ci/run`).
+VARIANTS = {
+    "default": {},
+    "offset1": {"DLBOOK_SEED_OFFSET": "1", **OTHER_ARITHMETIC},
+    "offset2": {"DLBOOK_SEED_OFFSET": "2"},
+    "arithmetic": dict(OTHER_ARITHMETIC),
+}
+#: How the claims page names each variant.
+VARIANT_LABELS = {
+    "default": "the book's seeds",
+    "offset1": "seed offset 1 with other arithmetic",
+    "offset2": "seed offset 2",
+    "arithmetic": "other arithmetic",
+}
+CELL_TIMEOUT = 900
+
+
+def toc_pages(root: Path) -> list[str]:
+    """Return the executed pages of ``root``'s ``_toc.yml``, in order (``part1/1a-zero-init-relu``, ...)."""
+    import yaml
+
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    files = [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part.get("chapters", [])]
+    return [f for f in files if "kernelspec:" in (root / "book" / f"{f}.md").read_text().split("\n---", 1)[0]]
+
+
+def execute_pages(root: Path, pages: list[str]) -> dict:
+    """Execute ``pages`` of the book at ``root`` in this process's environment; return their claims and errors."""
+    import jupytext
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    from dlbook.claims import CLAIM_MIME, HIDDEN_GLUE_PREFIX
+
+    results = {}
+    for page in pages:
+        path = root / "book" / f"{page}.md"
+        os.environ["DLBOOK_PAGE"] = page
+        notebook = jupytext.read(path)
+        start = time.perf_counter()
+        error = None
+        try:
+            NotebookClient(notebook, timeout=CELL_TIMEOUT, kernel_name="python3",
+                           resources={"metadata": {"path": str(path.parent)}}).execute()
+        except CellExecutionError as exc:
+            error = str(exc).strip().splitlines()[-1][:500]
+        claims = []
+        for cell in notebook.cells:
+            for output in cell.get("outputs", []):
+                record = output.get("data", {}).get(HIDDEN_GLUE_PREFIX + CLAIM_MIME)
+                if record is not None:
+                    key = output.get("metadata", {}).get("scrapbook", {}).get("name", "")
+                    claims.append({"key": key, **record})
+        seconds = time.perf_counter() - start
+        results[page] = {"seconds": round(seconds, 1), "error": error, "claims": claims}
+        held = sum(c["holds"] for c in claims)
+        print(f"  [{os.environ.get('DLBOOK_VARIANT', '?')}] {page}: {seconds:.0f} s, "
+              f"{held} of {len(claims)} claims hold{', ERROR: ' + error if error else ''}", flush=True)
+    return results
+
+
+def prepare_copy(folder: Path, tree: bool) -> Path:
+    """Make ``folder`` a copy of the repository: a fresh clone of HEAD, or (``tree``) the working tree synced in."""
+    if tree:  # the files git would commit, as they are now; the copy's _build (its store) is kept
+        listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
+                                capture_output=True, text=True, check=True).stdout.split("\0")
+        for old in folder.glob("*"):
+            if old.name != "_build":
+                shutil.rmtree(old) if old.is_dir() else old.unlink()
+        for name in filter(None, listed):
+            if (REPO / name).is_file():
+                (folder / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(REPO / name, folder / name)
+    else:
+        subprocess.run(["git", "clone", "--quiet", str(REPO), str(folder)], check=True)
+    return folder
+
+
+def run_variant(name: str, copy: Path, pages: list[str] | None) -> dict:
+    """Execute the pages of ``copy`` under variant ``name`` in a child process; return its results."""
+    env = {**os.environ, **VARIANTS[name], "DLBOOK_CLAIMS": "record", "DLBOOK_VARIANT": name,
+           "TQDM_DISABLE": "1", "PYTHONPATH": str(copy / "code")}  # the copy's package, not the editable install
+    out = copy / "_build" / "robustness.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--execute-into", str(out), "--root", str(copy)]
+    if pages:
+        cmd += ["--pages", *pages]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env)
+    if proc.returncode != 0:
+        raise SystemExit(f"variant {name}: the page runner failed (exit {proc.returncode})")
+    return {"env": VARIANTS[name], "seconds": round(time.perf_counter() - start, 1),
+            "pages": json.loads(out.read_text())}
+
+
+def compare(variants: dict[str, dict]) -> tuple[list[dict], list[str]]:
+    """Return one row per claim (page, statement) with its verdict in each variant, and the flips."""
+    rows: dict[tuple[str, str], dict] = {}
+    errors = []
+    for name, result in variants.items():
+        for page, outcome in result["pages"].items():
+            if outcome["error"]:
+                errors.append(f"{page} raised under {name}: {outcome['error']}")
+            for c in outcome["claims"]:
+                row = rows.setdefault((page, c["key"]), {"page": page, "key": c["key"], "statement": c["statement"],
+                                                         "condition": c["condition"], "held": {}, "values": {}})
+                row["held"][name] = c["holds"]
+                row["values"][name] = c["values"]
+    names = list(variants)
+    flips = list(errors)
+    for row in rows.values():
+        for name in names:
+            page_ran = row["page"] in variants[name]["pages"]
+            if page_ran and row["held"].get(name) is not True:
+                verdict = "false" if name in row["held"] else "not made"
+                flips.append(f"{row['page']}: {verdict} under {name}: {row['statement']!r} "
+                             f"({row['condition']}; {row['values'].get(name, '')})")
+    return list(rows.values()), flips
+
+
+def commit_of(root: Path) -> str:
+    """Return the short commit of ``root``, marked if its work tree differs from it."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                           capture_output=True, text=True).stdout.strip()
+    return commit + (" + uncommitted changes" if dirty else "")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    parser.add_argument("--pages", nargs="+", help="pages whose file name starts with these (default: all)")
+    parser.add_argument("--tree", action="store_true", help="execute the working tree, not a clone of HEAD")
+    parser.add_argument("--workdir", default=None, help="where the copies go (default: a new temporary folder; "
+                        "with --tree, /tmp/dlbook-robustness)")
+    parser.add_argument("--jobs", type=int, default=1, help="variants run side by side (default 1)")
+    parser.add_argument("--json", default=None, help="write the record here (default: the committed record, "
+                        "for a full run of HEAD)")
+    parser.add_argument("--execute-into", help=argparse.SUPPRESS)
+    parser.add_argument("--root", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.execute_into:  # the child process of one variant
+        root = Path(args.root)
+        pages = [p for p in toc_pages(root) if not args.pages or any(Path(p).name.startswith(s) for s in args.pages)]
+        Path(args.execute_into).write_text(json.dumps(execute_pages(root, pages)))
+        return 0
+
+    if args.jobs < 1:
+        raise SystemExit(f"--jobs must be at least 1, got {args.jobs}")
+    full = not args.tree and not args.pages and args.variants == list(VARIANTS)
+    work = Path(args.workdir or ("/tmp/dlbook-robustness" if args.tree else tempfile.mkdtemp(prefix="dlbook-robust-")))
+    if not args.tree and work.exists() and any(work.iterdir()) and args.workdir:
+        raise SystemExit(f"--workdir {work} must be empty for a cold run (or use --tree)")
+    commit = commit_of(REPO)
+    print(f"{'working tree' if args.tree else 'clone'} of {commit}; variants {', '.join(args.variants)}; in {work}",
+          flush=True)
+    copies = {name: prepare_copy(work / name, args.tree) for name in args.variants}
+    start = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = {name: pool.submit(run_variant, name, copies[name], args.pages) for name in args.variants}
+        variants = {name: futures[name].result() for name in args.variants}
+    rows, flips = compare(variants)
+    print(f"\n{len(rows)} claims, {len(variants)} variants, {time.perf_counter() - start:.0f} s")
+    for name, result in variants.items():
+        print(f"  {name}: {result['seconds']:.0f} s  ({VARIANT_LABELS[name]}; {result['env'] or 'no change'})")
+    if flips:
+        print(f"\n{len(flips)} flipped claims or failed pages:")
+        for line in flips:
+            print("  " + line)
+    else:
+        print("no claim flipped")
+
+    if full or args.json:
+        from dlbook.environment import processor_name
+
+        record = {
+            "date": datetime.date.today().isoformat(), "commit": commit, "processor": processor_name(),
+            "variants": {name: {"label": VARIANT_LABELS[name], "env": r["env"], "seconds": r["seconds"],
+                                "page_seconds": {p: o["seconds"] for p, o in r["pages"].items()},
+                                "errors": {p: o["error"] for p, o in r["pages"].items() if o["error"]}}
+                         for name, r in variants.items()},
+            "flips": flips,
+            "claims": [{k: row[k] for k in ("page", "statement", "condition", "held", "values")} for row in rows],
+        }
+        target = Path(args.json) if args.json else RECORD
+        target.write_text(json.dumps(record, indent=1) + "\n")
+        print(f"record written to {target}")
+    if not args.tree and not args.workdir:
+        shutil.rmtree(work, ignore_errors=True)
+    return 1 if flips else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
