@@ -21,6 +21,7 @@ round, and every page that raised. It writes ``benchmarks/robustness-record.json
 variant under ``--workdir`` that keeps its result store between runs (networks are trained
 once per code version and variant); ``--pages`` picks pages by the start of their file name.
 ``--jobs 2`` runs two variants side by side (the variants with one thread suit that).
+``--print-env offset1`` prints a variant's environment, for a build under it (`.ci/run`).
 """
 
 from __future__ import annotations
@@ -182,10 +183,15 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=1, help="variants run side by side (default 1)")
     parser.add_argument("--json", default=None, help="write the record here (default: the committed record, "
                         "for a full run of HEAD)")
+    parser.add_argument("--print-env", choices=list(VARIANTS), help="print a variant's environment as NAME=VALUE "
+                        "lines and exit (CI: env $(python benchmarks/robustness.py --print-env offset1) ...)")
     parser.add_argument("--execute-into", help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
+    if args.print_env:
+        print("\n".join(f"{name}={value}" for name, value in VARIANTS[args.print_env].items()))
+        return 0
     if args.execute_into:  # the child process of one variant
         root = Path(args.root)
         pages = [p for p in toc_pages(root) if not args.pages or any(Path(p).name.startswith(s) for s in args.pages)]

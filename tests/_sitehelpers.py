@@ -139,3 +139,20 @@ def glued_keys(execute_dir: Path) -> dict[str, str]:
     return {key: str(path.relative_to(execute_dir)).removesuffix(".glue.json")
             for path in sorted(execute_dir.rglob("*.glue.json"))
             for key in json.loads(path.read_text(encoding="utf-8"))}
+
+
+def glued_outputs(execute_dir: Path) -> dict[str, dict]:
+    """Return every glued output of the last build, ``{key: output}``, from MyST-NB's ``*.glue.json`` files."""
+    import json
+
+    return {key: output for path in sorted(execute_dir.rglob("*.glue.json"))
+            for key, output in json.loads(path.read_text(encoding="utf-8")).items()}
+
+
+#: What glued numbers may carry besides digits: signs, separators, units, scientific notation, "and" and "to" in lists and ranges.
+_NUMBER_TEXT = re.compile(r"\b(pp|ms|s|min|M|k|x|px|MB|GB|KB|SE|dB|and|to)\b|[\d\s%+\-−–.,:/()×±~≈<>≤≥=\u2070-\u209f\u00b2\u00b3\u00b9]")
+
+
+def words_in_glued_text(text: str) -> str:
+    """Return what is left of a glued value's text once numbers, units and formatting are removed (words)."""
+    return _NUMBER_TEXT.sub("", text).strip()

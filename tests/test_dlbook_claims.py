@@ -4,6 +4,9 @@ Each test builds a two-page Jupyter Book with the extension, so it takes some se
 """
 
 import html
+import importlib.util
+import json
+import os
 import re
 import subprocess
 import sys
@@ -12,7 +15,8 @@ from pathlib import Path
 
 from _sitehelpers import NOTEBOOK_FRONT_MATTER as FRONT_MATTER
 
-EXT_DIR = Path(__file__).resolve().parents[1] / "book" / "_ext"
+REPO = Path(__file__).resolve().parents[1]
+EXT_DIR = REPO / "book" / "_ext"
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 
 
@@ -26,7 +30,8 @@ def _text(path: Path) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", path.read_text())).split())
 
 
-def _build(root: Path, pages: dict[str, str], *extra: str) -> subprocess.CompletedProcess:
+def _build(root: Path, pages: dict[str, str], *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    root.mkdir(parents=True, exist_ok=True)
     (root / "_config.yml").write_text(textwrap.dedent(f"""\
         title: Claims test book
         only_build_toc_files: true
@@ -38,13 +43,15 @@ def _build(root: Path, pages: dict[str, str], *extra: str) -> subprocess.Complet
         sphinx:
           local_extensions:
             dlbook_claims: {EXT_DIR}
+          config:
+            claims_robustness_record: record.json
         """))
     chapters = "".join(f"  - file: {name}\n" for name in pages if name != "intro")
     (root / "_toc.yml").write_text(f"format: jb-book\nroot: intro\nchapters:\n{chapters}")
     for name, text in pages.items():
         (root / f"{name}.md").write_text(text)
     return subprocess.run([str(JUPYTER_BOOK), "build", str(root), "-W", "--keep-going", *extra],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, env=env)
 
 
 CELL_TWO_CLAIMS = """
@@ -76,7 +83,21 @@ LEDGER = """# Claims checked by this build
 """
 
 
+RECORD = {
+    "date": "2026-12-05", "commit": "abc1234", "processor": "Test CPU",
+    "variants": {"default": {"label": "the book's seeds"}, "offset1": {"label": "seed offset 1"},
+                 "offset2": {"label": "seed offset 2"}},
+    "claims": [
+        {"page": "a", "statement": "Two is more than one.", "condition": "a > b",
+         "held": {"default": True, "offset1": True, "offset2": True}},
+        {"page": "a", "statement": "The mean is below one half.", "condition": "mean < 0.5",
+         "held": {"default": True, "offset1": True, "offset2": False}},
+    ],
+}
+
+
 def test_claims_are_listed_per_page_and_on_the_ledger(tmp_path):
+    (tmp_path / "record.json").write_text(json.dumps(RECORD))
     result = _build(tmp_path, {"intro": INTRO, "a": _page("Page A", CELL_TWO_CLAIMS),
                                "b": _page("Page B", CELL_ONE_CLAIM), "ledger": LEDGER})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -94,6 +115,13 @@ def test_claims_are_listed_per_page_and_on_the_ledger(tmp_path):
     assert "The list has three items." in _text(site / "ledger.html")
     assert "Page A : 2 claims, 2 hold" in _text(site / "ledger.html")
     assert "This build checks 3 claims on 2 pages." in _text(site / "intro.html")
+    # the robustness record: its provenance, and for each claim the reruns it held under
+    ledger_text = _text(site / "ledger.html")
+    assert "Robustness record of 2026-12-05 (commit abc1234, Test CPU)" in ledger_text
+    assert "1 of the 3 claims of this build held in every rerun" in ledger_text
+    assert "Two is more than one. rerun with seed offset 1 ✓, seed offset 2 ✓" in ledger_text
+    assert "The mean is below one half. rerun with seed offset 1 ✓, seed offset 2 ✗" in ledger_text
+    assert "The list has three items. not in the robustness record" in ledger_text
 
     # read again with every page taken from the execution cache: the claims are still there
     again = _build(tmp_path, {"intro": INTRO, "a": _page("Page A", CELL_TWO_CLAIMS),
@@ -116,6 +144,41 @@ def test_a_false_claim_fails_the_build_naming_page_sentence_and_values(tmp_path)
     log = result.stdout + result.stderr
     assert "ClaimError" in log
     assert "on page bad" in log and "The loss ends below ln 2." in log and "loss = 0.75" in log
+
+
+def _variant_env(name: str) -> dict[str, str]:
+    """The environment of a variant of benchmarks/robustness.py (the one CI builds is ``offset1``)."""
+    spec = importlib.util.spec_from_file_location("robustness", REPO / "benchmarks" / "robustness.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.VARIANTS[name]
+
+
+FRAGILE = """
+```{code-cell} ipython3
+import torch
+from dlbook.claims import claim
+from dlbook.runtime import generator
+draw = torch.rand(2, generator=generator(0))[1]
+claim("The second draw of seed 0 is above 0.7.", "draw > 0.7", draw=draw)
+```
+"""
+
+
+def test_the_ci_variant_fails_a_claim_that_holds_only_for_the_books_seeds(tmp_path):
+    # a deliberately fragile claim: a fact of seed 0's draw, not a lesson (0.77 at the book's seeds)
+    pages = {"intro": INTRO, "fragile": _page("Fragile", FRAGILE), "ledger": LEDGER}
+    plain = {k: v for k, v in os.environ.items() if k != "DLBOOK_SEED_OFFSET"}
+    books = _build(tmp_path / "default", pages, env=plain)
+    assert books.returncode == 0, books.stdout[-3000:] + books.stderr[-3000:]
+    ci = _build(tmp_path / "ci", pages, env={**plain, **_variant_env("offset1")})
+    assert ci.returncode != 0
+    assert "ClaimError" in ci.stdout + ci.stderr and "The second draw of seed 0 is above 0.7." in ci.stdout + ci.stderr
+
+
+def test_ci_builds_the_book_under_the_offset1_variant():
+    ci = (REPO / ".ci" / "run").read_text()
+    assert re.search(r"env \$\(python benchmarks/robustness.py --print-env offset1\)\s+\\?\s*jupyter-book build book/", ci)
 
 
 def test_count_role_rejects_anything_but_claims_or_pages(tmp_path):

@@ -22,8 +22,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from _sitehelpers import (BOOK_DIR, BUILD_HINT, all_html, book_pages, cited_glue_keys, glued_keys,
-                          page_ids_for_collection, require_site, toc_pages, unavailable)
+from _sitehelpers import (BOOK_DIR, BUILD_HINT, all_html, book_pages, cited_glue_keys, glued_keys, glued_outputs,
+                          page_ids_for_collection, require_site, toc_pages, unavailable, words_in_glued_text)
 
 pytestmark = pytest.mark.site
 
@@ -499,3 +499,39 @@ def test_reader_layout_on_a_phone(page, layout):
     stuck = [m for m in report["wideMath"] if not m["scrolls"]]
     assert not stuck, f"{page}: wide equations that neither fit nor scroll at 390 px: {stuck}"
     assert report["wideAnimations"] == 0, f"{page}: animation players wider than the column at 390 px"
+
+
+#: A glued value in prose that is a name, not a verdict: the machine, package versions and the commit.
+NAME_KEY = re.compile(r"(^|-)(processor|cpu|machine|device|torch|python|numpy|version|versions|commit|date|package|"
+                      r"packages|threads|platform)(-|$)")
+#: A glue role that pastes text into a sentence (``{glue:md}`` tables and ``{glue:figure}`` are not words).
+_TEXT_GLUE = re.compile(r"\{glue(?::text)?\}`(?:([^`\s]*)::)?([A-Za-z0-9_.-]+)(?::[^`]*)?`")
+
+
+def test_no_glued_value_in_prose_is_made_of_words(site):
+    """Glued values in sentences are numbers; the words around them are the author's (and claims check them)."""
+    outputs = glued_outputs(site.parent / "jupyter_execute")
+    assert outputs, f"no glued values found next to {site}: {BUILD_HINT}"
+    offenders = []
+    for source in sorted(BOOK_DIR.rglob("*.md")):
+        for _page, key in _TEXT_GLUE.findall(source.read_text(encoding="utf-8")):
+            text = outputs.get(key, {}).get("data", {}).get("text/plain", "")
+            if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":  # a glued str, shown as its repr
+                left = words_in_glued_text(text[1:-1])
+                if left and not NAME_KEY.search(key):
+                    offenders.append(f"{source.relative_to(BOOK_DIR)}: {key} = {text[:80]}")
+    assert not offenders, ("glued values in prose made of words (write the words, glue the numbers, "
+                           "claim what the words say):\n" + "\n".join(sorted(set(offenders))))
+
+
+def test_no_claim_checks_a_flag_set_by_its_own_rule(site):
+    """A claim whose values include a ``said_*`` flag compares the prose's verdict with the rule that wrote it: it cannot fail."""
+    from dlbook.claims import CLAIM_MIME, KEY_PREFIX
+
+    outputs = glued_outputs(site.parent / "jupyter_execute")
+    records = [o["data"][CLAIM_MIME] for key, o in outputs.items()
+               if key.startswith(KEY_PREFIX) and CLAIM_MIME in o.get("data", {})]
+    assert records, f"no claims found next to {site}: {BUILD_HINT}"
+    flagged = [f"{r['page']}: {r['statement']} ({', '.join(n for n in r['values'] if n.startswith('said_'))})"
+               for r in records if any(name.startswith("said_") for name in r["values"])]
+    assert not flagged, "claims that check a flag set by the rule they test:\n" + "\n".join(flagged)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from _sitehelpers import BUILD_HINT, REPO_ROOT, require_site, toc_pages
+from _sitehelpers import BUILD_HINT, REPO_ROOT, require_site, toc_pages, words_in_glued_text
 
 
 def test_missing_site_skips_with_how_to_build_it(tmp_path, monkeypatch):
@@ -60,3 +60,10 @@ def test_cross_page_glue_text_roles_name_a_format():
     bare = [f"{p.relative_to(BOOK_DIR)}: {m}" for p in sorted(BOOK_DIR.rglob("*.md"))
             for m in re.findall(r"\{glue:text\}`[^`:]+::[^`:]+`", p.read_text(encoding="utf-8"))]
     assert not bare, f"add a format such as :s to these cross-page glue roles: {bare}"
+
+
+def test_the_word_check_tells_numbers_from_verdicts():
+    assert words_in_glued_text("98.31%") == words_in_glued_text("+0.42 pp") == ""
+    assert words_in_glued_text("1.4 × 10⁻¹³") == words_in_glued_text("12,345") == words_in_glued_text("5.8 s") == ""
+    assert words_in_glued_text("25.0%, 12.5% and 12.5%") == words_in_glued_text("3 to 5") == ""
+    assert words_in_glued_text("above") and words_in_glued_text("not measured: the seeds do not separate it")

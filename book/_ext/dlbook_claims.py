@@ -6,8 +6,11 @@
   claim glues its record; MyST-NB collects glue from every cell, hidden ones included, whether
   the page ran or came from the execution cache) and a collapsed box "What this page checks"
   is appended to the page.
-- The directive ``{claims-ledger}`` lists every claim of the book, grouped by page with links;
-  the role ``{claims-count}`` writes the number of ``claims`` (or ``pages`` with claims).
+- The directive ``{claims-ledger}`` lists every claim of the book, grouped by page with links,
+  and says for each claim under which variants of the robustness record it held (the record of
+  ``benchmarks/robustness.py``, named by the config value ``claims_robustness_record``, relative
+  to the book's folder); the role ``{claims-count}`` writes the number of ``claims`` (or
+  ``pages`` with claims).
 """
 
 from __future__ import annotations
@@ -40,12 +43,43 @@ class claims_count(nodes.Inline, nodes.TextElement):
 
 
 class ClaimsLedgerDirective(Directive):
-    """``{claims-ledger}``: every claim of the book, grouped by page."""
+    """``{claims-ledger}``: every claim of the book, grouped by page, with its robustness record."""
 
     def run(self) -> list[nodes.Node]:
         env = self.state.document.settings.env
         _consumers(env).add(env.docname)
+        record = _record_path(env.app)
+        if record is not None:
+            env.note_dependency(str(record))  # a new record re-reads the ledger page
         return [claims_ledger()]
+
+
+def _record_path(app: Sphinx) -> Path | None:
+    """Return the robustness record named by ``claims_robustness_record``, or None when none is set."""
+    name = app.config.claims_robustness_record
+    return (Path(app.confdir) / name).resolve() if name else None
+
+
+def load_record(path: Path | None) -> dict | None:
+    """Return the robustness record at ``path`` (None when there is none); a broken one raises ValueError."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        record["claims"], record["variants"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"robustness record {path} is not a record of benchmarks/robustness.py: {error}") from None
+    return record
+
+
+def robustness_of(record: dict) -> dict[tuple[str, str], dict[str, bool]]:
+    """Return ``{(page, statement): {variant: held}}``; a statement made twice on a page holds only if both do."""
+    verdicts: dict[tuple[str, str], dict[str, bool]] = {}
+    for row in record["claims"]:
+        held = verdicts.setdefault((row["page"], row["statement"]), {})
+        for variant in record["variants"]:
+            held[variant] = held.get(variant, True) and row["held"].get(variant) is True
+    return verdicts
 
 
 def claims_count_role(name, rawtext, text, lineno, inliner, options=None, content=None):
@@ -107,10 +141,12 @@ def _last_section(doctree: nodes.document) -> nodes.Element:
         node = sections[-1]
 
 
-def _claim_item(record: Claim) -> nodes.list_item:
+def _claim_item(record: Claim, robustness: dict | None = None) -> nodes.list_item:
     mark = "\u2713" if record.holds else "\u2717"
     item = nodes.list_item()
     item += nodes.paragraph("", f"{mark} {record.statement}")
+    if robustness is not None:
+        item += _robustness_line(record, robustness)
     check = nodes.paragraph("", "", classes=["dlbook-claim-check"])
     check += nodes.Text("checked: ")
     check += nodes.literal("", record.condition)
@@ -124,11 +160,38 @@ def _claim_item(record: Claim) -> nodes.list_item:
     return item
 
 
-def _claim_list(records: list[Claim]) -> nodes.bullet_list:
+def _robustness_line(record: Claim, robustness: dict) -> nodes.paragraph:
+    """``held under: seed offset 1 with other arithmetic ✓, ...`` from the record, or that it is not in it."""
+    line = nodes.paragraph("", "", classes=["dlbook-claim-robustness"])
+    held = robustness["verdicts"].get((record.page, record.statement))
+    if held is None:
+        line += nodes.Text("not in the robustness record (new or reworded since it was made)")
+        return line
+    marks = {True: "\u2713", False: "\u2717"}
+    shown = [f"{robustness['labels'].get(v, v)} {marks[ok]}" for v, ok in held.items() if v != "default"]
+    line += nodes.Text("rerun with " + ", ".join(shown))
+    return line
+
+
+def _claim_list(records: list[Claim], robustness: dict | None = None) -> nodes.bullet_list:
     listing = nodes.bullet_list(classes=["dlbook-claims"])
     for record in records:
-        listing += _claim_item(record)
+        listing += _claim_item(record, robustness)
     return listing
+
+
+def _record_summary(record: dict | None, everything: dict[str, list[Claim]]) -> nodes.paragraph:
+    """One paragraph: which record, its date and commit, and how many of this build's claims held in every rerun."""
+    if record is None:
+        return nodes.paragraph("", "No robustness record was found: run benchmarks/robustness.py.")
+    verdicts = robustness_of(record)
+    claims = [c for records in everything.values() for c in records]
+    everywhere = sum(all(verdicts.get((c.page, c.statement), {"": False}).values()) for c in claims)
+    reruns = [v["label"] for name, v in record["variants"].items() if name != "default"]
+    text = (f"Robustness record of {record['date']} (commit {record['commit']}, {record.get('processor', '')}): "
+            f"every page executed again, cold, with {', with '.join(reruns)}. "
+            f"{everywhere} of the {len(claims)} claims of this build held in every rerun.")
+    return nodes.paragraph("", text, classes=["dlbook-ledger-record"])
 
 
 def _box(records: list[Claim]) -> nodes.admonition:
@@ -147,7 +210,10 @@ def _resolve(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         number = sum(map(len, everything.values())) if node["what"] == "claims" else len(everything)
         node.replace_self(nodes.Text(f"{number:,}"))
     for node in doctree.findall(claims_ledger):
-        content: list[nodes.Node] = []
+        record = load_record(_record_path(app))
+        robustness = None if record is None else {
+            "verdicts": robustness_of(record), "labels": {n: v["label"] for n, v in record["variants"].items()}}
+        content: list[nodes.Node] = [_record_summary(record, everything)]
         for page, records in everything.items():
             heading = nodes.paragraph(classes=["dlbook-ledger-page"])
             link = nodes.reference("", "", internal=True,
@@ -157,7 +223,7 @@ def _resolve(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             heading += link
             holding = sum(r.holds for r in records)
             heading += nodes.Text(f": {_count(len(records))}, {holding} hold{'s' if holding == 1 else ''}")
-            content += [heading, _claim_list(records)]
+            content += [heading, _claim_list(records, robustness)]
         node.replace_self(content)
 
 
@@ -189,6 +255,7 @@ def _outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[
 def setup(app: Sphinx) -> dict:
     """Register the directive, the role and the hooks; kernels inherit strict mode."""
     os.environ[MODE_VARIABLE] = "strict"
+    app.add_config_value("claims_robustness_record", "", "env", types=[str])
     app.add_node(claims_ledger)
     app.add_node(claims_count)
     app.add_directive("claims-ledger", ClaimsLedgerDirective)

@@ -1,18 +1,34 @@
 """Claims: a sentence of the prose, the condition that makes it true, and the measured values that decide it.
 
-A page states an outcome in words ("the all-zero network predicts class 0 everywhere") and backs
-it with one call::
+A page states an outcome in words ("every hidden unit of the zero-initialized network learns the
+same weights") and backs it with one call::
 
-    claim("The all-zero network predicts class 0 at every point of the plane.",
-          "highest_probability < 0.5", highest_probability=p_max)
+    claim("Every hidden unit of the zero-initialized network has the same weights after training.",
+          "spread < 1e-6", spread=largest_weight_spread)
 
 The condition is a Python expression over the named values, so the text that is shown (in the
 page's "What this page checks" box and on the book's claims page) is exactly what was evaluated.
 
+Rules for claims (``benchmarks/robustness.py`` checks the first at other seeds and on other
+arithmetic; the site tests check the second and the third):
+
+- A claim states a lesson that must hold for any seed and any processor. A fact of this run
+  (which seed won, the fourth digit of an accuracy, a margin of one test image) is a glued
+  number, not a claim.
+- A glued value in prose is a number, a table or a figure, never a word or a sentence that the
+  prose reads as its verdict. The author writes the words, and a claim fails if they become false.
+- A claim never compares a flag with the rule that computed it (``said_x == rule(...)`` cannot
+  fail), and its sentence is the same text in every run (no verdict words pasted into it).
+- A difference within the noise is written as such, with its interval ("not resolved by 3 seeds
+  and 10,000 images: +0.04 pp, -0.18 to +0.26"); "A equals B" or "dropout does not help" is not
+  a claim data can support, "not measurably better" is.
+- The test set never gates the build: test accuracy is reported with its interval, not claimed
+  against a target.
+
 - During the book build (the build's Sphinx extension sets ``DLBOOK_CLAIMS=strict``) a false
   claim raises :class:`ClaimError`, which fails the build with the page, the sentence and the values.
-- Anywhere else (Jupyter, Binder, a script) a false claim does not stop the notebook: it shows a
-  warning with the sentence and the values, and the next cell still runs.
+- Anywhere else (Jupyter, Binder, a script, the robustness benchmark) a false claim does not stop
+  the notebook: it shows a warning with the sentence and the values, and the next cell still runs.
 
 Every claim is also *glued* (the mechanism of ``myst_nb.glue``, with ``display=False``) under a
 key :data:`KEY_PREFIX` + a hash of its sentence, as a record of the MIME type :data:`CLAIM_MIME`.
