@@ -1,6 +1,6 @@
 """Tests for the claims extension (book/_ext/dlbook_claims.py) on small throw-away books.
 
-Each test builds a two-page Jupyter Book with the extension, so it takes some seconds.
+The tests share a few builds of small Jupyter Books with the extension (module-scoped fixtures).
 """
 
 import html
@@ -12,6 +12,8 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+import pytest
 
 from _sitehelpers import NOTEBOOK_FRONT_MATTER as FRONT_MATTER
 
@@ -96,56 +98,6 @@ RECORD = {
 }
 
 
-def test_claims_are_listed_per_page_and_on_the_ledger(tmp_path):
-    (tmp_path / "record.json").write_text(json.dumps(RECORD))
-    result = _build(tmp_path, {"intro": INTRO, "a": _page("Page A", CELL_TWO_CLAIMS),
-                               "b": _page("Page B", CELL_ONE_CLAIM), "ledger": LEDGER})
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    site = tmp_path / "_build" / "html"
-    page_a = _text(site / "a.html")
-    assert "What this page checks (2 claims)" in page_a
-    assert "✓ Two is more than one." in page_a and "checked: mean < 0.5 with mean = 0.25" in page_a
-    page_b = _text(site / "b.html")
-    assert "What this page checks (1 claim)" in page_b and "visible output" in page_b
-    assert "application/vnd.dlbook.claim" not in (site / "b.html").read_text()  # the record output renders as nothing
-    ledger = (site / "ledger.html").read_text()
-    assert ledger.count('class="dlbook-claims"') == 2
-    assert re.search(r'href="a.html"[^>]*>\s*<strong>Page A</strong>', ledger)
-    assert re.search(r'href="b.html"[^>]*>\s*<strong>Page B</strong>', ledger)
-    assert "The list has three items." in _text(site / "ledger.html")
-    assert "Page A : 2 claims, 2 hold" in _text(site / "ledger.html")
-    assert "This build checks 3 claims on 2 pages." in _text(site / "intro.html")
-    # the robustness record: its provenance, and for each claim the reruns it held under
-    ledger_text = _text(site / "ledger.html")
-    assert "Robustness record of 2026-12-05 (commit abc1234, Test CPU)" in ledger_text
-    assert "1 of the 3 claims of this build held in every rerun" in ledger_text
-    assert "Two is more than one. rerun with seed offset 1 ✓, seed offset 2 ✓" in ledger_text
-    assert "The mean is below one half. rerun with seed offset 1 ✓, seed offset 2 ✗" in ledger_text
-    assert "The list has three items. not in the robustness record" in ledger_text
-
-    # read again with every page taken from the execution cache: the claims are still there
-    again = _build(tmp_path, {"intro": INTRO, "a": _page("Page A", CELL_TWO_CLAIMS),
-                              "b": _page("Page B", CELL_ONE_CLAIM), "ledger": LEDGER}, "--all")
-    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
-    assert "Executing notebook" not in again.stdout and "Using cached notebook" in again.stdout
-    assert "What this page checks (2 claims)" in _text(site / "a.html")
-    assert "This build checks 3 claims on 2 pages." in _text(site / "intro.html")
-
-
-def test_a_false_claim_fails_the_build_naming_page_sentence_and_values(tmp_path):
-    false_claim = """
-    ```{code-cell} ipython3
-    from dlbook.claims import claim
-    claim("The loss ends below ln 2.", "loss < 0.6931", loss=0.75)
-    ```
-    """
-    result = _build(tmp_path, {"intro": INTRO, "bad": _page("Bad page", false_claim), "ledger": LEDGER})
-    assert result.returncode != 0
-    log = result.stdout + result.stderr
-    assert "ClaimError" in log
-    assert "on page bad" in log and "The loss ends below ln 2." in log and "loss = 0.75" in log
-
-
 def _variant_env(name: str) -> dict[str, str]:
     """The environment of a variant of benchmarks/robustness.py (the one CI builds is ``offset1``)."""
     spec = importlib.util.spec_from_file_location("robustness", REPO / "benchmarks" / "robustness.py")
@@ -154,6 +106,7 @@ def _variant_env(name: str) -> dict[str, str]:
     return module.VARIANTS[name]
 
 
+#: A deliberately fragile claim: a fact of seed 0's draw (0.77 with the book's seeds), not a lesson.
 FRAGILE = """
 ```{code-cell} ipython3
 import torch
@@ -164,21 +117,92 @@ claim("The second draw of seed 0 is above 0.7.", "draw > 0.7", draw=draw)
 ```
 """
 
+PAGES = {"intro": INTRO, "a": _page("Page A", CELL_TWO_CLAIMS), "b": _page("Page B", CELL_ONE_CLAIM),
+         "fragile": _page("Fragile", FRAGILE), "ledger": LEDGER}
+_PLAIN_ENV = {k: v for k, v in os.environ.items() if k != "DLBOOK_SEED_OFFSET"}
 
-def test_the_ci_variant_fails_a_claim_that_holds_only_for_the_books_seeds(tmp_path):
-    # a deliberately fragile claim: a fact of seed 0's draw, not a lesson (0.77 at the book's seeds)
-    pages = {"intro": INTRO, "fragile": _page("Fragile", FRAGILE), "ledger": LEDGER}
-    plain = {k: v for k, v in os.environ.items() if k != "DLBOOK_SEED_OFFSET"}
-    books = _build(tmp_path / "default", pages, env=plain)
-    assert books.returncode == 0, books.stdout[-3000:] + books.stderr[-3000:]
-    ci = _build(tmp_path / "ci", pages, env={**plain, **_variant_env("offset1")})
-    assert ci.returncode != 0
-    assert "ClaimError" in ci.stdout + ci.stderr and "The second draw of seed 0 is above 0.7." in ci.stdout + ci.stderr
+
+@pytest.fixture(scope="module")
+def good_book(tmp_path_factory):
+    """One book built three times: cold, again from the cache (``--all``), and cold under CI's variant."""
+    root = tmp_path_factory.mktemp("book")
+    (root / "record.json").write_text(json.dumps(RECORD))
+    first = _build(root, PAGES, env=_PLAIN_ENV)
+    site = root / "_build" / "html"
+    texts = {name: _text(site / f"{name}.html") for name in PAGES} if first.returncode == 0 else {}
+    ledger_html = (site / "ledger.html").read_text() if first.returncode == 0 else ""
+    b_html = (site / "b.html").read_text() if first.returncode == 0 else ""
+    again = _build(root, PAGES, "--all", env=_PLAIN_ENV)
+    variant = _build(tmp_path_factory.mktemp("variant"), PAGES, env={**_PLAIN_ENV, **_variant_env("offset1")})
+    return {"first": first, "texts": texts, "ledger_html": ledger_html, "b_html": b_html, "again": again,
+            "again_intro": _text(site / "intro.html"), "again_a": _text(site / "a.html"), "variant": variant}
+
+
+def test_claims_are_listed_per_page_and_on_the_ledger(good_book):
+    first, texts = good_book["first"], good_book["texts"]
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    assert "What this page checks (2 claims)" in texts["a"]
+    assert "✓ Two is more than one." in texts["a"] and "checked: mean < 0.5 with mean = 0.25" in texts["a"]
+    assert "What this page checks (1 claim)" in texts["b"] and "visible output" in texts["b"]
+    assert "application/vnd.dlbook.claim" not in good_book["b_html"]  # the record output renders as nothing
+    ledger = good_book["ledger_html"]
+    assert ledger.count('class="dlbook-claims"') == 3
+    assert re.search(r'href="a.html"[^>]*>\s*<strong>Page A</strong>', ledger)
+    assert re.search(r'href="b.html"[^>]*>\s*<strong>Page B</strong>', ledger)
+    assert "The list has three items." in texts["ledger"]
+    assert "Page A : 2 claims, 2 hold" in texts["ledger"]
+    assert "This build checks 4 claims on 3 pages." in texts["intro"]
+
+
+def test_the_ledger_shows_the_robustness_record(good_book):
+    ledger = good_book["texts"]["ledger"]
+    assert "Robustness record of 2026-12-05 (commit abc1234, Test CPU)" in ledger
+    assert "1 of the 4 claims of this build held in every rerun" in ledger
+    assert "Two is more than one. rerun with seed offset 1 ✓, seed offset 2 ✓" in ledger
+    assert "The mean is below one half. rerun with seed offset 1 ✓, seed offset 2 ✗" in ledger
+    assert "The list has three items. not in the robustness record" in ledger
+
+
+def test_claims_come_back_from_the_execution_cache(good_book):
+    again = good_book["again"]
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert "Executing notebook" not in again.stdout and "Using cached notebook" in again.stdout
+    assert "What this page checks (2 claims)" in good_book["again_a"]
+    assert "This build checks 4 claims on 3 pages." in good_book["again_intro"]
+
+
+def test_the_ci_variant_fails_a_claim_that_holds_only_for_the_books_seeds(good_book):
+    assert good_book["first"].returncode == 0  # the fragile claim holds with the book's seeds
+    variant = good_book["variant"]
+    log = variant.stdout + variant.stderr
+    assert variant.returncode != 0
+    assert "ClaimError" in log and "The second draw of seed 0 is above 0.7." in log
+    assert "Two is more than one." not in log  # the lessons still hold
 
 
 def test_ci_builds_the_book_under_the_offset1_variant():
     ci = (REPO / ".ci" / "run").read_text()
     assert re.search(r"env \$\(python benchmarks/robustness.py --print-env offset1\)\s+\\?\s*jupyter-book build book/", ci)
+
+
+@pytest.fixture(scope="module")
+def bad_book(tmp_path_factory):
+    """A book with a false claim: the build fails."""
+    false_claim = """
+    ```{code-cell} ipython3
+    from dlbook.claims import claim
+    claim("The loss ends below ln 2.", "loss < 0.6931", loss=0.75)
+    ```
+    """
+    return _build(tmp_path_factory.mktemp("bad"), {"intro": INTRO, "bad": _page("Bad page", false_claim),
+                                                   "ledger": LEDGER})
+
+
+def test_a_false_claim_fails_the_build_naming_page_sentence_and_values(bad_book):
+    assert bad_book.returncode != 0
+    log = bad_book.stdout + bad_book.stderr
+    assert "ClaimError" in log
+    assert "on page bad" in log and "The loss ends below ln 2." in log and "loss = 0.75" in log
 
 
 def test_count_role_rejects_anything_but_claims_or_pages(tmp_path):
