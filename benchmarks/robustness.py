@@ -8,10 +8,10 @@ Usage (from the repository root, inside the project's virtual environment)::
 
 A claim (:mod:`dlbook.claims`) states a lesson: it must hold whatever the seeds and whatever the
 processor. For each variant of :data:`VARIANTS` this script clones the committed ``HEAD`` into a
-folder of its own (never touching ``_build/``), executes every page of ``_toc.yml`` there, cold
-(an empty result store: every network is trained again), with the variant's environment and
-with claims only recorded (``DLBOOK_CLAIMS=record``: a false claim does not stop the page), and
-reads every claim the page glued. The ``default`` variant is the book's own build, for
+folder of its own (never touching ``_build/``) and builds the book there as CI does, cold (an
+empty result store: every network is trained again), with the variant's environment and with
+claims only recorded (``DLBOOK_CLAIMS=record``: a false claim does not stop the page), and reads
+every claim each page glued. The ``default`` variant is the book's own build, for
 comparison. It prints a line per page, then every claim that *flipped*: false in a variant, or
 made by a variant and not by the default run (its wording depends on the run) or the other way
 round, and every page that raised. It writes ``benchmarks/robustness-record.json`` (a full run;
@@ -20,6 +20,7 @@ round, and every page that raised. It writes ``benchmarks/robustness-record.json
 ``--tree`` executes the working tree as it is, uncommitted edits included, in a copy per
 variant under ``--workdir`` that keeps its result store between runs (networks are trained
 once per code version and variant); ``--pages`` picks pages by the start of their file name.
+These two run the pages' notebooks directly (nbclient), without Sphinx.
 ``--jobs 2`` runs two variants side by side (the variants with one thread suit that).
 ``--print-env offset1`` prints a variant's environment, for a build under it (`.ci/run`).
 """
@@ -31,6 +32,7 @@ import concurrent.futures
 import datetime
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -69,7 +71,8 @@ def toc_pages(root: Path) -> list[str]:
     import yaml
 
     toc = yaml.safe_load((root / "_toc.yml").read_text())
-    files = [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part.get("chapters", [])]
+    chapters = toc.get("chapters", []) + [c for part in toc.get("parts", []) for c in part.get("chapters", [])]
+    files = [toc["root"]] + [c["file"] for c in chapters]
     return [f for f in files if "kernelspec:" in (root / "book" / f"{f}.md").read_text().split("\n---", 1)[0]]
 
 
@@ -125,10 +128,51 @@ def prepare_copy(folder: Path, tree: bool) -> Path:
     return folder
 
 
-def run_variant(name: str, copy: Path, pages: list[str] | None) -> dict:
-    """Execute the pages of ``copy`` under variant ``name`` in a child process; return its results."""
+_EXECUTED = re.compile(r"/book/([^\s:]+)\.md: Executed notebook in ([\d.]+) seconds")
+
+
+def build_variant(name: str, copy: Path, env: dict) -> dict:
+    """Build the book in ``copy`` cold, as CI does (``jupyter-book build book/ --all -W --keep-going``); return its pages."""
+    from dlbook.claims import CLAIM_MIME, KEY_PREFIX
+
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    log_path = copy / "_build" / "build.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    seconds = {}
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([str(jupyter_book), "build", "book/", "--all", "-W", "--keep-going"], cwd=copy,
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for line in proc.stdout:
+            log.write(line)
+            done = _EXECUTED.search(line)
+            if done:
+                seconds[done.group(1)] = float(done.group(2))
+                print(f"  [{name}] {done.group(1)}: {float(done.group(2)):.0f} s", flush=True)
+        returncode = proc.wait()
+    tail = [line for line in log_path.read_text().splitlines() if "WARNING" in line or "Error" in line]
+    pages = {}
+    for page in toc_pages(copy):
+        glued = copy / "_build" / "jupyter_execute" / f"{page}.glue.json"
+        outputs = json.loads(glued.read_text()) if glued.is_file() else {}
+        claims = [{"key": key, **out["data"][CLAIM_MIME]} for key, out in outputs.items()
+                  if key.startswith(KEY_PREFIX) and CLAIM_MIME in out.get("data", {})]
+        error = None
+        if page not in seconds:
+            error = f"not executed; the build exited {returncode}: {' | '.join(tail[-3:])[:500]}"
+        pages[page] = {"seconds": seconds.get(page), "error": error, "claims": claims}
+    if returncode != 0 and all(p["error"] is None for p in pages.values()):
+        pages[next(iter(pages))]["error"] = f"the build exited {returncode}: {' | '.join(tail[-3:])[:500]}"
+    return pages
+
+
+def run_variant(name: str, copy: Path, pages: list[str] | None, tree: bool) -> dict:
+    """Run variant ``name`` in ``copy``: a real cold book build, or (``tree``) the pages in a child process."""
     env = {**os.environ, **VARIANTS[name], "DLBOOK_CLAIMS": "record", "DLBOOK_VARIANT": name,
            "TQDM_DISABLE": "1", "PYTHONPATH": str(copy / "code")}  # the copy's package, not the editable install
+    if not tree:
+        start = time.perf_counter()
+        built = build_variant(name, copy, env)
+        return {"env": VARIANTS[name], "seconds": round(time.perf_counter() - start, 1), "pages": built}
     out = copy / "_build" / "robustness.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, str(Path(__file__).resolve()), "--execute-into", str(out), "--root", str(copy)]
@@ -214,7 +258,8 @@ def main() -> int:
     copies = {name: prepare_copy(work / name, args.tree) for name in args.variants}
     start = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = {name: pool.submit(run_variant, name, copies[name], args.pages) for name in args.variants}
+        futures = {name: pool.submit(run_variant, name, copies[name], args.pages, args.tree or bool(args.pages))
+                   for name in args.variants}
         variants = {name: futures[name].result() for name in args.variants}
     rows, flips = compare(variants)
     print(f"\n{len(rows)} claims, {len(variants)} variants, {time.perf_counter() - start:.0f} s")
