@@ -68,6 +68,9 @@ async () => {
       buttons: div.querySelectorAll('.anim-buttons button').length})),
     sidebar: Array.from(document.querySelectorAll('nav.bd-docs-nav a[href]')).map(a => a.href),
     title: (document.querySelector('main h1') || document.querySelector('h1') || {textContent: ''}).textContent,
+    boldGlue: Array.from(document.querySelectorAll('article span.pasted-text'))
+      .filter(s => !s.closest('strong, b, th, h1, h2, h3, h4') && parseInt(getComputedStyle(s).fontWeight, 10) >= 600)
+      .map(s => s.textContent.slice(0, 30)),
   };
 }
 """
@@ -171,6 +174,14 @@ def test_math_typeset(page, site, visited):
     assert report["mjx"] > 0, f"{page}: {report['math']} math elements but MathJax rendered none (is the bundled MathJax loading?)"
     assert not report["untypeset"], f"{page}: math left as TeX: {report['untypeset'][:5]}"
     assert not report["merror"], f"{page}: MathJax errors: {report['merror'][:5]}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_glued_numbers_read_as_text(page, visited):
+    """A glued number has the weight of the sentence around it (MyST-NB would set it bold)."""
+    _needs_site(page)
+    bold = visited(page)["boldGlue"]
+    assert not bold, f"{page}: glued values set in bold: {bold[:5]}"
 
 
 @pytest.mark.parametrize("page", PAGES)
