@@ -1,9 +1,9 @@
 """Uncertainty of accuracies: spread over seeds, test-set intervals, and paired comparisons of two models.
 
 Two kinds of noise are kept apart. Training several seeds and scoring each on the same test set
-measures how much *training* varies (:func:`mean_std`); averaging seeds does not make the test set
-larger, so the precision of a test accuracy is a binomial interval over the test images
-(:func:`wilson_interval`). Two models scored on the same images are compared image by image
+measures how much *training* varies (:func:`mean_std`); the precision of a test accuracy over the
+test images is a binomial interval (:func:`wilson_interval`), which is conservative for a mean over
+seeds that err on different images. Two models scored on the same images are compared image by image
 (:func:`paired_comparison`: the difference with its interval and McNemar's exact test); several
 seeds of each are compared pooled over the seeds (:func:`pooled_paired_difference`), and the spread
 of a quantity between seeds gives a Student-t interval (:func:`t_interval`).
@@ -71,8 +71,9 @@ class AccuracySummary:
 def summarize_accuracies(accuracies: Sequence[float], n_test: int, level: float = 0.95) -> AccuracySummary:
     """Summarize per-seed test accuracies measured on the same ``n_test`` images.
 
-    The interval is the Wilson interval of the mean accuracy on ``n_test`` images: the seeds share
-    the test set, so they do not make the interval narrower.
+    The interval is the Wilson interval of the mean accuracy as if one model had scored it on
+    ``n_test`` images. It leaves out the noise of the seeds, and it is conservative for the noise
+    of the images: seeds that err on different images make the seed mean's image noise smaller.
     """
     mean, std = mean_std(accuracies)
     low, high = wilson_interval(mean, n_test, level)
