@@ -150,7 +150,8 @@ def glued_outputs(execute_dir: Path) -> dict[str, dict]:
 
 
 #: What glued numbers may carry besides digits: signs, separators, units, scientific notation, "and" and "to" in lists and ranges.
-_NUMBER_TEXT = re.compile(r"\b(pp|ms|s|min|M|k|x|px|MB|GB|KB|SE|dB|and|to)\b|[\d\s%+\-−–.,:/()×±~≈<>≤≥=\u2070-\u209f\u00b2\u00b3\u00b9]")
+_NUMBER_TEXT = re.compile(r"\b(pp|ms|s|min|M|k|x|px|MB|GB|KB|SE|dB|and|to)\b|\b[A-Za-z](?=\s*=)"  # units; "p = ..."
+                          r"|[\d\s%+\-−–.,:/()\[\]×±~≈<>≤≥=\u2070-\u209f\u00b2\u00b3\u00b9]")
 
 
 def words_in_glued_text(text: str) -> str:

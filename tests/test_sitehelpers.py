@@ -66,4 +66,6 @@ def test_the_word_check_tells_numbers_from_verdicts():
     assert words_in_glued_text("98.31%") == words_in_glued_text("+0.42 pp") == ""
     assert words_in_glued_text("1.4 × 10⁻¹³") == words_in_glued_text("12,345") == words_in_glued_text("5.8 s") == ""
     assert words_in_glued_text("25.0%, 12.5% and 12.5%") == words_in_glued_text("3 to 5") == ""
+    assert words_in_glued_text("[[1.0, 0.5], [0.5, 0.25]]") == words_in_glued_text("p = 0, 0.5") == ""
+    assert words_in_glued_text("best p = 0.5") == "best"
     assert words_in_glued_text("above") and words_in_glued_text("not measured: the seeds do not separate it")
