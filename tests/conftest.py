@@ -13,6 +13,14 @@ def private_store(tmp_path, monkeypatch):
     return tmp_path / "results"
 
 
+@pytest.fixture
+def version(monkeypatch):
+    """Pretend the code's fingerprint is ``version["fp"]``, so a test can change the code's meaning."""
+    current = {"fp": "0" * 16}
+    monkeypatch.setattr(store, "dependency_fingerprint", lambda module: current["fp"])
+    return current
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Skip a ``site`` test when the site is not built (say how to build it); fail it instead when CI=true."""
     if item.get_closest_marker("site"):

@@ -104,3 +104,10 @@ def test_imports_for_annotations_only_are_left_out(tmp_path):
     source = ("from typing import TYPE_CHECKING\nimport typing\nif TYPE_CHECKING:\n    from dlbook.train import g\n"
               "else:\n    from dlbook.core import f\nif typing.TYPE_CHECKING:\n    import dlbook.plots\n")
     assert fp.imported_modules(source, tmp_path) == {"dlbook", "dlbook.core"}
+
+
+def test_imports_only_run_as_a_script_are_left_out(tmp_path):
+    make_tree(tmp_path)
+    source = "if __name__ == '__main__':\n    from dlbook.train import g\nelse:\n    from dlbook.core import f\n"
+    assert fp.imported_modules(source, tmp_path) == {"dlbook", "dlbook.core"}
+    assert fp.imported_modules(source.replace("'__main__'", '"__main__"'), tmp_path) == {"dlbook", "dlbook.core"}

@@ -10,7 +10,7 @@ LAYERS = {
     "data": {"mnist", "preprocess", "toydata", "corruption"},
     "models": {"models", "cnn", "initialization", "logic_nets", "convarith", "pooling", "probes"},
     "training and evaluation": {"train", "playground"},
-    "experiments and store": {"store", "experiments", "depthwidth"},
+    "experiments and store": {"store", "storearchive", "experiments", "depthwidth"},
     "metrics": {"metrics"},
     "plots": {"plots", "toyplots", "cnnplots"},
     "build": {"buildhooks"},

@@ -11,14 +11,6 @@ from dlbook.fingerprint import closure
 MODULE = "dlbook.train"
 
 
-@pytest.fixture
-def version(monkeypatch):
-    """Pretend the code's fingerprint is ``version["fp"]``, so a test can change the code's meaning."""
-    current = {"fp": "0" * 16}
-    monkeypatch.setattr(store, "dependency_fingerprint", lambda module: current["fp"])
-    return current
-
-
 def test_computes_once_then_loads():
     calls = []
 
@@ -113,6 +105,11 @@ def test_unknown_module_raises_value_error():
 
 def test_store_does_not_depend_on_the_sphinx_hooks():
     assert "dlbook.buildhooks" not in closure(["dlbook.store"])
+
+
+def test_store_does_not_depend_on_its_command_line_tool():
+    """``python -m dlbook.store`` imports dlbook.storearchive only when run as a script: editing it retrains nothing."""
+    assert "dlbook.storearchive" not in closure(["dlbook.store"])
 
 
 def test_another_seed_offset_is_another_result(private_store, monkeypatch):

@@ -49,13 +49,18 @@ def _is_type_checking(test: ast.expr) -> bool:
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
+def _is_main_guard(test: ast.expr) -> bool:
+    return ast.unparse(test) == "__name__ == '__main__'"
+
+
 def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
-    """Return every node of ``tree`` except those in the body of an ``if TYPE_CHECKING:`` block."""
+    """Return every node of ``tree`` except those in the body of an ``if TYPE_CHECKING:`` or an
+    ``if __name__ == "__main__":`` block (which runs only when the module is run as a script)."""
     nodes, todo = [], [tree]
     while todo:
         node = todo.pop()
         nodes.append(node)
-        if isinstance(node, ast.If) and _is_type_checking(node.test):
+        if isinstance(node, ast.If) and (_is_type_checking(node.test) or _is_main_guard(node.test)):
             todo.extend(node.orelse)
         else:
             todo.extend(ast.iter_child_nodes(node))
@@ -66,7 +71,9 @@ def imported_modules(source: str, root: Path = REPO_ROOT) -> frozenset[str]:
     """Return the ``dlbook`` modules that Python ``source`` imports anywhere (also inside functions).
 
     ``from dlbook import x`` counts as importing the package and, if ``x`` is a module, ``dlbook.x``.
-    Imports under ``if TYPE_CHECKING:`` are for annotations only, never run, and are left out.
+    Imports under ``if TYPE_CHECKING:`` are for annotations only, never run, and are left out; so
+    are imports under ``if __name__ == "__main__":``, which run only when the module is run as a
+    script (``python -m dlbook.store`` imports its command-line tool there), never on import.
     """
     found: set[str] = set()
     for node in _runtime_nodes(ast.parse(source)):

@@ -14,7 +14,11 @@ import torch
 from dlbook.fingerprint import REPO_ROOT, dependency_fingerprint
 from dlbook.runtime import seed_offset
 
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_NAME_PATTERN = r"[a-z0-9][a-z0-9_.-]*"
+_NAME = re.compile(rf"^{_NAME_PATTERN}$")
+
+#: The file name of a stored result, ``<name>-<key>.pt``, where the key has 16 hex digits (see :func:`result_key`).
+RESULT_FILE = re.compile(rf"^(?P<name>{_NAME_PATTERN})-(?P<key>[0-9a-f]{{16}})\.pt$")
 
 #: How many versions (fingerprints) of one name are kept; older ones are deleted when a new one is stored.
 KEEP_VERSIONS = 3
@@ -45,24 +49,31 @@ def _check_plain(value: object, where: str = "result") -> None:
 
 def _versions(folder: Path, name: str) -> list[Path]:
     """Return the stored versions of ``name`` in ``folder``, newest first."""
-    pattern = re.compile(rf"^{re.escape(name)}-[0-9a-f]{{16}}\.pt$")
-    found = [p for p in folder.glob(f"{name}-*.pt") if pattern.match(p.name)]
+    found = [p for p in folder.glob(f"{name}-*.pt") if (match := RESULT_FILE.match(p.name)) and match["name"] == name]
     return sorted(found, key=lambda p: p.stat().st_mtime_ns, reverse=True)
+
+
+def result_key(depends_on: str) -> str:
+    """Return the 16 hex digits that key the results computed by the code of module ``depends_on``.
+
+    The key covers the module ``depends_on``, every ``dlbook`` module it imports (see
+    :mod:`dlbook.fingerprint`) and the book's seed offset (:func:`dlbook.runtime.seed_offset`),
+    which changes every seed.
+    """
+    key = dependency_fingerprint(depends_on)
+    if seed_offset():
+        key = hashlib.sha256(f"{key} seed-offset={seed_offset()}".encode()).hexdigest()[:16]
+    return key
 
 
 def result_path(name: str, depends_on: str) -> Path:
     """Return where the result ``name`` computed by the code of module ``depends_on`` is stored.
 
-    The file is ``<store_dir>/<name>-<fingerprint>.pt``, where the fingerprint covers the module
-    ``depends_on``, every ``dlbook`` module it imports (see :mod:`dlbook.fingerprint`) and the
-    book's seed offset (:func:`dlbook.runtime.seed_offset`), which changes every seed.
+    The file is ``<store_dir>/<name>-<key>.pt``, with the key of :func:`result_key`.
     """
     if not _NAME.match(name):
         raise ValueError(f"name must be lowercase letters, digits, '_', '-' or '.', got {name!r}")
-    key = dependency_fingerprint(depends_on)
-    if seed_offset():
-        key = hashlib.sha256(f"{key} seed-offset={seed_offset()}".encode()).hexdigest()[:16]
-    return store_dir() / f"{name}-{key}.pt"
+    return store_dir() / f"{name}-{result_key(depends_on)}.pt"
 
 
 def cached(name: str, compute: Callable[[], Plain], *, depends_on: str) -> Plain:
@@ -97,3 +108,9 @@ def cached(name: str, compute: Callable[[], Plain], *, depends_on: str) -> Plain
     for old in _versions(path.parent, name)[KEEP_VERSIONS:]:
         old.unlink(missing_ok=True)
     return result
+
+
+if __name__ == "__main__":  # python -m dlbook.store export|import PATH
+    from dlbook.storearchive import main
+
+    raise SystemExit(main())
