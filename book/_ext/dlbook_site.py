@@ -7,6 +7,9 @@
 - matplotlib's ``to_jshtml`` player links Font Awesome 4 from a CDN (the site must work offline;
   the theme already ships Font Awesome), its frame ``<img>`` has no alt text and its slider no
   accessible name: drop the link, add the alt text and a label.
+- The introduction links ``book.pdf``, which is built after the site (README, "The PDF"). At the
+  end of every HTML build, a PDF in ``_build/latex`` is copied beside the site and linked; without
+  one the link becomes plain text saying how to build it, so the site has no broken link.
 
 The executed notebooks are untouched: everything here happens when pages are written.
 """
@@ -14,6 +17,8 @@ The executed notebooks are untouched: everything here happens when pages are wri
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
@@ -51,7 +56,34 @@ def _fix_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
         context["body"] = body
 
 
+PDF_NAME = "book.pdf"
+PDF_LINK = f'<a class="dlbook-pdf" href="{PDF_NAME}">{PDF_NAME}</a>'
+PDF_ABSENT = (f'<span class="dlbook-pdf">{PDF_NAME} (not built with this copy of the site: see the README, '
+              '"The PDF")</span>')
+_PDF_MARK = re.compile(r'<a class="dlbook-pdf" href="[^"]*">[^<]*</a>|<span class="dlbook-pdf">[^<]*</span>')
+
+
+def publish_pdf(site: Path, latex_pdf: Path, intro: Path) -> bool:
+    """Copy ``latex_pdf`` (if built) beside the site, and link it from ``intro`` only if the site has it."""
+    published = site / PDF_NAME
+    if latex_pdf.is_file() and (not published.is_file() or published.stat().st_mtime < latex_pdf.stat().st_mtime):
+        shutil.copy2(latex_pdf, published)
+    if intro.is_file():
+        html = intro.read_text(encoding="utf-8")
+        marked = _PDF_MARK.sub(PDF_LINK if published.is_file() else PDF_ABSENT, html)
+        if marked != html:
+            intro.write_text(marked, encoding="utf-8")
+    return published.is_file()
+
+
+def _publish_pdf(app: Sphinx, exception: Exception | None) -> None:
+    if exception is None and app.builder.format == "html":
+        site = Path(app.outdir)
+        publish_pdf(site, site.parent / "latex" / PDF_NAME, site / f"{app.config.root_doc}.html")
+
+
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _theme_defaults)
     app.connect("html-page-context", _fix_page)
+    app.connect("build-finished", _publish_pdf)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,41 @@
+"""Tests for book/_ext/dlbook_site.py: the introduction links the PDF only when the site has it."""
+
+from __future__ import annotations
+
+import sys
+
+from _sitehelpers import REPO_ROOT
+
+sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
+from dlbook_site import PDF_ABSENT, PDF_LINK, publish_pdf  # noqa: E402
+
+
+def _site(tmp_path):
+    site = tmp_path / "html"
+    site.mkdir()
+    intro = site / "intro.html"
+    intro.write_text(f"<p>The whole book as one PDF: {PDF_LINK}.</p>", encoding="utf-8")
+    return site, intro, tmp_path / "latex" / "book.pdf"
+
+
+def test_without_a_pdf_the_link_becomes_text(tmp_path):
+    site, intro, latex_pdf = _site(tmp_path)
+    assert not publish_pdf(site, latex_pdf, intro)
+    assert PDF_ABSENT in intro.read_text() and 'href="book.pdf"' not in intro.read_text()
+
+
+def test_a_built_pdf_is_copied_beside_the_site_and_linked(tmp_path):
+    site, intro, latex_pdf = _site(tmp_path)
+    publish_pdf(site, latex_pdf, intro)  # first built without the PDF
+    latex_pdf.parent.mkdir()
+    latex_pdf.write_bytes(b"%PDF-1.5 book")
+    assert publish_pdf(site, latex_pdf, intro)
+    assert (site / "book.pdf").read_bytes() == b"%PDF-1.5 book"
+    assert PDF_LINK in intro.read_text() and PDF_ABSENT not in intro.read_text()
+
+
+def test_a_pdf_already_beside_the_site_stays_linked(tmp_path):
+    site, intro, latex_pdf = _site(tmp_path)
+    (site / "book.pdf").write_bytes(b"%PDF-1.5 copied by hand")
+    assert publish_pdf(site, latex_pdf, intro)
+    assert PDF_LINK in intro.read_text()
