@@ -119,7 +119,7 @@ def lab(binder_env):
 
 
 def test_launch_opens_the_page_as_a_notebook_that_runs_and_renders_myst(lab):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout, sync_playwright
 
     base, token = lab
     with sync_playwright() as pw:
@@ -129,6 +129,11 @@ def test_launch_opens_the_page_as_a_notebook_that_runs_and_renders_myst(lab):
             tab = browser.new_page(viewport={"width": 1280, "height": 900})
             tab.goto(f"{base}/{_launch_path()}?token={token}")
             tab.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=120_000)
+            try:  # JupyterLab adds the cells one after another; on a busy machine the second comes later
+                tab.wait_for_function("document.querySelectorAll('.jp-Notebook .jp-CodeCell').length >= 2",
+                                      timeout=60_000)
+            except PlaywrightTimeout:
+                pass  # the assertion below says what is missing
             code_cells = tab.locator(".jp-Notebook .jp-CodeCell").count()
             assert code_cells >= 2, "the page did not open as a notebook with code cells"
             question = tab.locator(".jp-Notebook .jp-MarkdownCell").first
