@@ -7,7 +7,7 @@ import sys
 from _sitehelpers import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
-from dlbook_site import PDF_ABSENT, PDF_LINK, publish_pdf  # noqa: E402
+from dlbook_site import PDF_ABSENT, PDF_LINK, link_figure_images, publish_pdf  # noqa: E402
 
 
 def _site(tmp_path):
@@ -39,3 +39,22 @@ def test_a_pdf_already_beside_the_site_stays_linked(tmp_path):
     (site / "book.pdf").write_bytes(b"%PDF-1.5 copied by hand")
     assert publish_pdf(site, latex_pdf, intro)
     assert PDF_LINK in intro.read_text()
+
+
+def test_each_figure_image_links_to_itself():
+    body = (
+        '<p><img alt="icon" src="a.png" /></p>'
+        '<figure class="align-default" id="fig-a">\n<img alt="A" src="../_images/a.png" />\n'
+        "<figcaption><p>A</p></figcaption></figure>"
+        '<figure><img alt="B1" src="b1.png" /><img alt="B2" src="b2.png" /></figure>'
+    )
+    linked = link_figure_images(body)
+    assert linked.startswith('<p><img alt="icon" src="a.png" /></p>')  # not in a figure: unchanged
+    for src, alt in (("../_images/a.png", "A"), ("b1.png", "B1"), ("b2.png", "B2")):
+        assert f'href="{src}"><img alt="{alt}" src="{src}" /></a>' in linked
+
+
+def test_an_image_already_linked_is_left_alone():
+    body = '<figure><a class="reference internal" href="big.png"><img alt="A" src="a.png" /></a></figure>'
+    assert link_figure_images(body) == body
+    assert link_figure_images(link_figure_images(body)) == body

@@ -307,6 +307,23 @@ def test_no_unrendered_roles(site):
     assert not found, "unrendered MyST roles in the built pages:\n" + "\n".join(found[:20])
 
 
+FIGURE = re.compile(r"<figure\b.*?</figure>", re.DOTALL)
+FIGURE_IMAGE = re.compile(r'(<a\b[^>]*\bhref="([^"]*)"[^>]*>\s*)?<img\b[^>]*\bsrc="([^"]+)"')
+
+
+def test_every_figure_links_its_full_size_image(site):
+    """A click or tap on a figure opens its image at full size: each figure image links to its own file."""
+    unlinked, figures = [], 0
+    for path in all_html(site):
+        for figure in FIGURE.findall(path.read_text(encoding="utf-8")):
+            for _, href, src in FIGURE_IMAGE.findall(figure):
+                figures += 1
+                if href != src or not (path.parent / unquote(src)).is_file():
+                    unlinked.append(f"{path.relative_to(site)}: {src} (link: {href or 'none'})")
+    assert figures, f"no figures found in {site}: {BUILD_HINT}"
+    assert not unlinked, "figure images that do not open at full size:\n" + "\n".join(unlinked[:20])
+
+
 def test_every_glued_value_is_cited(site):
     """Every value a page glues (claims aside) is cited by some page's prose: no dead glue keys."""
     from dlbook.claims import KEY_PREFIX

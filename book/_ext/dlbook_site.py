@@ -10,6 +10,9 @@
 - The introduction links ``book.pdf``, which is built after the site (README, "The PDF"). At the
   end of every HTML build, a PDF in ``_build/latex`` is copied beside the site and linked; without
   one the link becomes plain text saying how to build it, so the site has no broken link.
+- Figures made by code cells are drawn at full width and shrink on a phone: each figure's image
+  links to itself, so a click or a tap opens it full size (Sphinx does this only for images
+  given a size).
 
 The executed notebooks are untouched: everything here happens when pages are written.
 """
@@ -28,6 +31,21 @@ _ANIM_IMG = re.compile(r'<img id="_anim_img')
 _ANIM_SLIDER = re.compile(r'<input id="_anim_slider')
 ANIMATION_ALT = "Animation frame; the controls below step through or play the frames"
 SLIDER_LABEL = "Frame of the animation"
+
+
+_FIGURE = re.compile(r"<figure\b.*?</figure>", re.S)
+_BARE_IMG = re.compile(r'(<a\b[^>]*>\s*)?(<img\b[^>]*\bsrc="([^"]+)"[^>]*>)')
+
+
+def link_figure_images(body: str) -> str:
+    """Wrap each image of each ``<figure>`` in ``body`` in a link to the image, unless already linked."""
+
+    def link(image: re.Match) -> str:
+        if image.group(1):
+            return image.group(0)
+        return f'<a class="reference internal image-reference" href="{image.group(3)}">{image.group(2)}</a>'
+
+    return _FIGURE.sub(lambda figure: _BARE_IMG.sub(link, figure.group(0)), body)
 
 
 def _theme_defaults(app: Sphinx, config: Config) -> None:
@@ -49,6 +67,8 @@ def _fix_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
             unique.append(script)
         scripts[:] = unique
     body = context.get("body")
+    if body and "<figure" in body:
+        body = context["body"] = link_figure_images(body)
     if body and "_anim_img" in body:
         body = _CDN_FONT_AWESOME.sub("", body)
         body = _ANIM_IMG.sub(f'<img alt="{ANIMATION_ALT}" id="_anim_img', body)
