@@ -1,0 +1,67 @@
+"""Every answer page opens with its exam answer: a "Short answer" section of at most 5 sentences and 80 words.
+
+Read from the built HTML, so a glued number counts as the one word it renders as and a math span as one
+word. The section must be the page's first ``<h2>`` (right after the question box), so it is listed first in
+the page's contents.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from _sitehelpers import require_site, toc_pages
+
+pytestmark = pytest.mark.site
+
+MAX_WORDS = 80
+MAX_SENTENCES = 5
+ANSWER_PAGES = [page for page in toc_pages() if page.startswith("part")]
+
+_FIRST_H2_SECTION = re.compile(r'<section id="([^"]+)">\s*<h2>(.*?)</h2>(.*?)(?=<section\b|</section>)', re.S)
+_MATH = re.compile(r'<span class="math[^"]*">.*?</span>', re.S)
+_INLINE_TAG = re.compile(r"</?(?:span|a|strong|em|code|abbr|sub|sup)\b[^>]*>")
+_TAG = re.compile(r"<[^>]+>")
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*(?=\s|$)")
+
+
+def short_answer_text(page_html: str) -> tuple[str, str]:
+    """The title and the plain text of a page's first ``<h2>`` section (its own text, not its subsections)."""
+    match = _FIRST_H2_SECTION.search(page_html)
+    if match is None:
+        return "", ""
+    title = html.unescape(_TAG.sub("", match.group(2))).strip().rstrip("#").strip()
+    body = _TAG.sub(" ", _INLINE_TAG.sub("", _MATH.sub("M", match.group(3))))
+    return title, " ".join(html.unescape(body).split())
+
+
+def count_sentences(text: str) -> int:
+    """Sentence ends: a full stop, question or exclamation mark (closing quotes or brackets allowed) before a space."""
+    return len(_SENTENCE_END.findall(text))
+
+
+def test_short_answer_is_read_from_html():
+    page = (
+        '<section id="q"><h1>Q</h1><div class="admonition"><p>The question?</p></div>'
+        '<section id="short-answer">\n<h2>Short answer<a class="headerlink" href="#short-answer">#</a></h2>\n'
+        '<p>It has <span class="pasted-text">1,168</span> parameters (<span class="math notranslate">'
+        r"\(k^2 c\)</span> each). Done.</p>"
+        '</section><section id="why"><h2>Why</h2><p>Long text.</p></section></section>'
+    )
+    title, text = short_answer_text(page)
+    assert title == "Short answer"
+    assert text == "It has 1,168 parameters (M each). Done."
+    assert count_sentences(text) == 2
+    assert count_sentences("It reaches 98.5% (mean of 5 seeds). The interval is wide.") == 2
+
+
+@pytest.mark.parametrize("page", ANSWER_PAGES)
+def test_page_opens_with_a_short_answer(page):
+    site = require_site()
+    title, text = short_answer_text((site / page).read_text(encoding="utf-8"))
+    assert title == "Short answer", f"{page}: the first section is {title!r}, not 'Short answer'"
+    words, sentences = len(text.split()), count_sentences(text)
+    assert 0 < words <= MAX_WORDS, f"{page}: the short answer has {words} words (at most {MAX_WORDS}): {text}"
+    assert sentences <= MAX_SENTENCES, f"{page}: {sentences} sentences (at most {MAX_SENTENCES}): {text}"
