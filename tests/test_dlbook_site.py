@@ -7,7 +7,7 @@ import sys
 from _sitehelpers import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
-from dlbook_site import PDF_ABSENT, PDF_LINK, link_figure_images, publish_pdf  # noqa: E402
+from dlbook_site import PDF_ABSENT, PDF_LINK, link_figure_images, number_per_page, page_label, publish_pdf  # noqa: E402
 
 
 def _site(tmp_path):
@@ -58,3 +58,12 @@ def test_an_image_already_linked_is_left_alone():
     body = '<figure><a class="reference internal" href="big.png"><img alt="A" src="a.png" /></a></figure>'
     assert link_figure_images(body) == body
     assert link_figure_images(link_figure_images(body)) == body
+
+
+def test_pages_number_their_own_figures_after_their_label():
+    assert page_label("1B. Zero initialization with sigmoid") == "1B"
+    assert page_label("Beyond: depth versus width", "DW") == "DW"
+    assert page_label("Results") is None
+    book_numbers = {"fig-b": (7,), "fig-a": (5,), "fig-c": (9,)}
+    assert number_per_page(book_numbers, "1B") == {"fig-a": ("1B", 1), "fig-b": ("1B", 2), "fig-c": ("1B", 3)}
+    assert number_per_page(book_numbers, None) == {"fig-a": (1,), "fig-b": (2,), "fig-c": (3,)}

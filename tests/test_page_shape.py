@@ -1,4 +1,7 @@
-"""Every answer page opens with its exam answer: a "Short answer" section of at most 5 sentences and 80 words.
+"""Every answer page opens with its exam answer, and numbers its figures and equations as its own.
+
+The short answer is a "Short answer" section of at most 5 sentences and 80 words. Figures and equations
+restart at 1 on each page and carry its label: "Fig. 1B.2", "(1B.2)".
 
 Read from the built HTML, so a glued number counts as the one word it renders as and a math span as one
 word. The section must be the page's first ``<h2>`` (right after the question box), so it is listed first in
@@ -65,3 +68,18 @@ def test_page_opens_with_a_short_answer(page):
     words, sentences = len(text.split()), count_sentences(text)
     assert 0 < words <= MAX_WORDS, f"{page}: the short answer has {words} words (at most {MAX_WORDS}): {text}"
     assert sentences <= MAX_SENTENCES, f"{page}: {sentences} sentences (at most {MAX_SENTENCES}): {text}"
+
+
+_FIGURE_NUMBER = re.compile(r'<span class="caption-number">Fig\. ([^<]*?)\s*</span>')
+_EQUATION_NUMBER = re.compile(r'<span class="eqno">\(([^<]*)\)')
+
+
+@pytest.mark.parametrize("page", ANSWER_PAGES)
+def test_figures_and_equations_are_numbered_per_page(page):
+    page_html = (require_site() / page).read_text(encoding="utf-8")
+    for kind, pattern in (("figure", _FIGURE_NUMBER), ("equation", _EQUATION_NUMBER)):
+        numbers = pattern.findall(page_html)
+        labels = {number.rpartition(".")[0] for number in numbers}
+        assert len(labels) <= 1 and "" not in labels, f"{page}: {kind} numbers without one page label: {numbers}"
+        expected = [f"{label}.{n}" for label in labels for n in range(1, len(numbers) + 1)]
+        assert numbers == expected, f"{page}: {kind} numbers {numbers}, want {expected}"

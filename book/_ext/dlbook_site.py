@@ -10,6 +10,9 @@
 - The introduction links ``book.pdf``, which is built after the site (README, "The PDF"). At the
   end of every HTML build, a PDF in ``_build/latex`` is copied beside the site and linked; without
   one the link becomes plain text saying how to build it, so the site has no broken link.
+- Sphinx numbers figures and equations across the whole book (1B would open at Fig. 2): each
+  page numbers its own from 1, after its label, "Fig. 1B.2" and "(1B.2)", the label being the
+  one its title opens with ("1B.") or the one ``dlbook_page_labels`` gives it.
 - Figures made by code cells are drawn at full width and shrink on a phone: each figure's image
   links to itself, so a click or a tap opens it full size (Sphinx does this only for images
   given a size).
@@ -46,6 +49,34 @@ def link_figure_images(body: str) -> str:
         return f'<a class="reference internal image-reference" href="{image.group(3)}">{image.group(2)}</a>'
 
     return _FIGURE.sub(lambda figure: _BARE_IMG.sub(link, figure.group(0)), body)
+
+
+_TITLE_LABEL = re.compile(r"^(\d[A-Z])\.\s")
+
+
+def page_label(title: str, configured: str | None = None) -> str | None:
+    """The label a page's numbers carry: the configured one, else the "1B" of a title "1B. ...", else none."""
+    if configured:
+        return configured
+    match = _TITLE_LABEL.match(title)
+    return match.group(1) if match else None
+
+
+def number_per_page(numbers: dict[str, tuple], label: str | None) -> dict[str, tuple]:
+    """Renumber one page's items of one kind 1, 2, ... in their book order, after the page's label if any."""
+    in_order = sorted(numbers, key=lambda item: numbers[item])
+    return {item: (label, n) if label else (n,) for n, item in enumerate(in_order, start=1)}
+
+
+def _number_figures_per_page(app: Sphinx, env) -> list[str]:
+    # runs after Sphinx's own numbering (env-get-updated, priority 900 > 500); references and
+    # captions both read env.toc_fignumbers, so they agree
+    labels = app.config.dlbook_page_labels
+    for docname, kinds in env.toc_fignumbers.items():
+        label = page_label(env.titles[docname].astext() if docname in env.titles else "", labels.get(docname))
+        for kind, numbers in kinds.items():
+            kinds[kind] = number_per_page(numbers, label)
+    return []
 
 
 def _theme_defaults(app: Sphinx, config: Config) -> None:
@@ -103,7 +134,9 @@ def _publish_pdf(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup(app: Sphinx) -> dict:
+    app.add_config_value("dlbook_page_labels", {}, "env", types=[dict])
     app.connect("config-inited", _theme_defaults)
+    app.connect("env-get-updated", _number_figures_per_page, priority=900)
     app.connect("html-page-context", _fix_page)
     app.connect("build-finished", _publish_pdf)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
