@@ -307,6 +307,21 @@ def test_no_unrendered_roles(site):
     assert not found, "unrendered MyST roles in the built pages:\n" + "\n".join(found[:20])
 
 
+#: A cross-reference label of this book ("eq-mlp2-params", "fig-cnn-curves", "sec-results") as text.
+INTERNAL_LABEL = re.compile(r"\b(?:eq|fig|sec|tab)-[a-z0-9]+(?:-[a-z0-9]+)*\b")
+NOT_SHOWN = re.compile(r"<(pre|script|style|head)\b.*?</\1>|<[^>]+>", re.DOTALL)
+
+
+def test_no_internal_label_shown_to_readers(site):
+    """Readers see "(2E.1)" or "Fig. 3G.2", never a label such as "equation eq-mlp2-params" (code aside)."""
+    leaks = []
+    for path in all_html(site):
+        text = NOT_SHOWN.sub(" ", path.read_text(encoding="utf-8"))
+        leaks += [f"{path.relative_to(site)}: ...{text[max(0, m.start() - 40):m.end() + 10]}..."
+                  for m in INTERNAL_LABEL.finditer(text)]
+    assert not leaks, "internal labels shown as text:\n" + "\n".join(leaks[:20])
+
+
 FIGURE = re.compile(r"<figure\b.*?</figure>", re.DOTALL)
 FIGURE_IMAGE = re.compile(r'(<a\b[^>]*\bhref="([^"]*)"[^>]*>\s*)?<img\b[^>]*\bsrc="([^"]+)"')
 
