@@ -7,16 +7,27 @@ import torch
 from dlbook.pageglue import glue_values, plain_value, scientific
 
 
+#: The MIME type under which ``myst_nb.glue(..., display=False)`` publishes a value's text.
+GLUE_MIME = "application/papermill.record/text/plain"
+
+
 @pytest.fixture
-def glued(monkeypatch):
-    calls = []
-    monkeypatch.setattr("myst_nb.glue", lambda key, value, display=True: calls.append((key, value, display)))
-    return calls
+def glued():
+    """A function returning what ``myst_nb.glue`` has really published so far, as (key, text) pairs."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    InteractiveShell.instance()
+    try:
+        with capture_output() as captured:
+            yield lambda: [(out.metadata["scrapbook"]["name"], out.data[GLUE_MIME]) for out in captured.outputs]
+    finally:
+        InteractiveShell.clear_instance()
 
 
 def test_values_are_glued_hidden_under_the_prefix(glued):
     keys = glue_values("cnn", {"test-acc": np.float32(0.5), "n-seeds": torch.tensor(3), "device": "CPU"})
-    assert glued == [("cnn-test-acc", 0.5, False), ("cnn-n-seeds", 3, False), ("cnn-device", "CPU", False)]
+    assert glued() == [("cnn-test-acc", "0.5"), ("cnn-n-seeds", "3"), ("cnn-device", "'CPU'")]
     assert keys == {"cnn-test-acc": 0.5, "cnn-n-seeds": 3, "cnn-device": "CPU"}
     assert type(keys["cnn-test-acc"]) is float and type(keys["cnn-n-seeds"]) is int
 
@@ -31,13 +42,13 @@ def test_a_value_that_is_not_a_scalar_is_refused(value):
 def test_a_bad_key_glues_nothing(glued, prefix, name):
     with pytest.raises(ValueError, match="lower-case words joined by hyphens"):
         glue_values(prefix, {"ok": 1, name: 2})
-    assert glued == []
+    assert glued() == []
 
 
 def test_a_bad_value_glues_nothing(glued):
     with pytest.raises(ValueError):
         glue_values("cnn", {"ok": 1, "bad": [1]})
-    assert glued == []
+    assert glued() == []
 
 
 @pytest.mark.parametrize("value, digits, text", [(1.42e-13, 2, "1.4 \u00d7 10\u207b\u00b9\u00b3"),
