@@ -8,12 +8,13 @@ Usage (from the repository root, inside the project's virtual environment)::
 
 ``ledger`` reads every claim that the pages of a built tree glued (``ROOT/_build/jupyter_execute``,
 default: this repository) into one JSON file: its commit, and per claim the page, the sentence, the
-condition, the values and the verdict. ``diff`` compares two ledgers: claims added, removed, whose
-verdict changed, and whose values changed. ``dry-run`` does locally what the release workflow
-(``.github/workflows/release.yml``) does on a version tag: for each of two commits it checks the commit
-out into a temporary folder, builds the book there (reusing this repository's execution cache and
-result store, so only what differs is run), writes that commit's ledger, and writes the diff between
-them to ``DIR/ledger-diff.md``. The workflow attaches the ledger and the diff to the release.
+condition, the values and the verdict. ``diff`` compares two ledgers: claims added, removed,
+reworded (the same check under a new sentence), whose verdict changed, and whose values changed.
+``dry-run`` does locally what the release workflow (``.github/workflows/release.yml``) does on a
+version tag: for each of two commits it checks the commit out into a temporary folder, builds the
+book there (reusing this repository's execution cache and result store, so only what differs is
+run), writes that commit's ledger, and writes the diff between them to ``DIR/ledger-diff.md``. The
+workflow attaches the ledger and the diff to the release.
 The ``ledger`` and ``diff`` commands need only Python's standard library.
 """
 
@@ -77,7 +78,7 @@ def _keyed(claims: list[dict]) -> dict[tuple[str, str, int], dict]:
 
 
 def diff(old: dict, new: dict) -> dict:
-    """What changed from ledger ``old`` to ledger ``new``: claims added, removed, re-judged, re-measured."""
+    """What changed from ledger ``old`` to ledger ``new``: claims added, removed, reworded, re-judged, re-measured."""
     for name, book in (("old", old), ("new", new)):
         if not isinstance(book, dict) or not isinstance(book.get("claims"), list):
             raise ValueError(f"the {name} ledger is not a ledger of benchmarks/release.py (no list of claims)")
@@ -98,22 +99,33 @@ def diff(old: dict, new: dict) -> dict:
     order = {key: n for n, key in enumerate([*after, *before])}
     for rows in changed.values():
         rows.sort(key=lambda row: order.get((row["page"], row["statement"], 1), 0))
+    added = [after[k] for k in after if k not in before]
+    removed = [before[k] for k in before if k not in after]
+    reworded = []  # the same check (page, condition, values) under a new sentence
+    for claim in list(removed):
+        twin = next((a for a in added if (a["page"], a["condition"], a["values"]) ==
+                     (claim["page"], claim["condition"], claim["values"])), None)
+        if twin is not None:
+            added.remove(twin)
+            removed.remove(claim)
+            reworded.append({"page": claim["page"], "statement": twin["statement"], "was": claim["statement"]})
     return {"old": old.get("commit", "?"), "new": new.get("commit", "?"),
             "counts": {"old": len(before), "new": len(after)},
-            "added": [after[k] for k in after if k not in before],
-            "removed": [before[k] for k in before if k not in after], **changed}
+            "added": added, "removed": removed, "reworded": reworded, **changed}
 
 
 def markdown(change: dict) -> str:
     """The diff as release notes: counts, then each kind of change as a list."""
     lines = [f"## Checked findings: {change['old'][:12]} -> {change['new'][:12]}", "",
              f"{change['counts']['new']} claims (were {change['counts']['old']}): {len(change['added'])} added, "
-             f"{len(change['removed'])} removed, {len(change['verdict'])} changed verdict, "
+             f"{len(change['removed'])} removed, {len(change['reworded'])} reworded, "
+             f"{len(change['verdict'])} changed verdict, "
              f"{len(change['condition'])} changed condition, {len(change['values'])} measured other values.", ""]
     sections = [("Verdict changed", change["verdict"], lambda r: f"{'holds' if r['now'] else 'FAILS'} "
                  f"(was {'holds' if r['was'] else 'fails'})"),
                 ("Added", change["added"], lambda r: f"`{r['condition']}`"),
                 ("Removed", change["removed"], lambda r: f"`{r['condition']}`"),
+                ("Reworded", change["reworded"], lambda r: f"was: {r['was']}"),
                 ("Condition changed", change["condition"], lambda r: f"`{r['was']}` -> `{r['now']}`"),
                 ("Values changed", change["values"], lambda r: "; ".join(
                     f"{name}: {v['was']} -> {v['now']}" for name, v in r["values"].items()))]

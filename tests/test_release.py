@@ -56,7 +56,7 @@ def test_diff_names_claims_added_removed_rejudged_and_remeasured():
     assert change["verdict"] == [{"page": "p", "statement": "Flips.", "was": True, "now": False}]
     assert change["values"] == [{"page": "q", "statement": "Moves.", "values": {"x": {"was": 1, "now": 3}}}]
     notes = release.markdown(change)
-    assert "4 claims (were 4): 1 added, 1 removed, 1 changed verdict" in notes
+    assert "4 claims (were 4): 1 added, 1 removed, 0 reworded, 1 changed verdict" in notes
     assert "- **p**: Flips. (FAILS (was holds))" in notes and "x: 1 -> 3" in notes
 
 
@@ -65,6 +65,14 @@ def test_a_sentence_made_twice_on_a_page_is_two_claims():
     new = {"claims": [_claim("p", "Twice.", x=1)]}
     change = release.diff(old, new)
     assert len(change["removed"]) == 1 and change["removed"][0]["values"] == {"x": 2} and not change["values"]
+
+
+def test_the_same_check_under_a_new_sentence_is_reworded():
+    old = {"claims": [_claim("p", "Old words.", x=1), _claim("p", "Other.", x=2)]}
+    new = {"claims": [_claim("p", "New words.", x=1), _claim("p", "Other.", x=2)]}
+    change = release.diff(old, new)
+    assert change["reworded"] == [{"page": "p", "statement": "New words.", "was": "Old words."}]
+    assert not change["added"] and not change["removed"]
 
 
 @pytest.mark.parametrize("bad", [{}, {"claims": "none"}, []])
