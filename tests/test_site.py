@@ -455,6 +455,18 @@ async () => {
       .map(i => `${(i.getAttribute('alt') || i.src).slice(0, 40)}: ${i.clientWidth}/${i.naturalWidth} px`),
     wideCode: Array.from(document.querySelectorAll('article .cell_input pre')).filter(visible).filter(overflowing)
       .map(p => (p.textContent.split('\\n').reduce((a, b) => a.length >= b.length ? a : b, '')).slice(0, 60)),
+    wideOutputs: Array.from(document.querySelectorAll('article .cell_output pre')).filter(visible).filter(overflowing)
+      .map(p => (p.textContent.split('\\n').reduce((a, b) => a.length >= b.length ? a : b, '')).slice(0, 60)),
+    wideTables: Array.from(document.querySelectorAll('article table')).filter(visible)
+      .filter(t => t.getBoundingClientRect().width > column.clientWidth + 1)
+      .map(t => ({head: text(t.querySelector('th, td') || t).slice(0, 40), scrolls: scrolls(t.parentElement)})),
+    tallCells: Array.from(document.querySelectorAll('article td, article th')).filter(visible)
+      .map(c => { const r = document.createRange(); r.selectNodeContents(c);  // lines: rects stacked, not overlapping
+                  let lines = 0, bottom = -Infinity;
+                  for (const x of Array.from(r.getClientRects()).filter(x => x.width > 0).sort((a, b) => a.top - b.top)) {
+                    if (x.top >= bottom - 2) { lines += 1; bottom = x.bottom; } else { bottom = Math.max(bottom, x.bottom); } }
+                  return {cell: text(c).slice(0, 40), lines}; })
+      .filter(c => c.lines > 3),
     unnamedControls: Array.from(document.querySelectorAll('article input, article select, article textarea, article button'))
       .filter(el => !named(el)).map(el => el.outerHTML.slice(0, 80)),
     emptyHeaders: Array.from(document.querySelectorAll('article th')).filter(th => !text(th)).length,
@@ -507,7 +519,8 @@ def _smallest_text_px(site: Path, page: str, src: str) -> float | None:
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("mode", ["light", "dark"])
 def test_reader_layout_at_1280px(page, mode, layout):
-    """Titles in their place, equations and code inside the column, figures at legible size, named controls."""
+    """Titles in their place; equations, code, outputs and tables inside the column, no table cell over 3 lines;
+    figures at legible size; named controls."""
     _needs_site(page)
     report = layout(page, 1280, mode)
     assert not report["titlesInBody"], f"{page}: admonition titles merged into the body: {report['titlesInBody']}"
@@ -515,6 +528,9 @@ def test_reader_layout_at_1280px(page, mode, layout):
     assert not report["badAlt"], f"{page}: images whose alt text is a file name: {report['badAlt']}"
     assert not report["smallFigures"], f"{page}: figures shown below 70% of their width: {report['smallFigures']}"
     assert not report["wideCode"], f"{page}: code lines wider than the column: {report['wideCode']}"
+    assert not report["wideOutputs"], f"{page}: code outputs wider than the column: {report['wideOutputs']}"
+    assert not report["wideTables"], f"{page}: tables wider than the column: {report['wideTables']}"
+    assert not report["tallCells"], f"{page}: table cells squeezed to more than 3 lines: {report['tallCells']}"
     assert not report["unnamedControls"], f"{page}: controls without an accessible name: {report['unnamedControls']}"
     assert report["emptyHeaders"] == 0, f"{page}: {report['emptyHeaders']} empty table header cells"
 
@@ -536,10 +552,13 @@ def test_figure_text_is_legible_as_displayed(page, site, layout):
 
 @pytest.mark.parametrize("page", PAGES)
 def test_reader_layout_on_a_phone(page, layout):
-    """At 390 px, every display equation fits the column (none cut or scrolled), and animation players fit."""
+    """At 390 px, every display equation fits the column (none cut or scrolled), a wide table scrolls in its own
+    box, and animation players fit."""
     _needs_site(page)
     report = layout(page, 390)
     assert not report["wideMath"], f"{page}: display equations wider than the column at 390 px: {report['wideMath']}"
+    stuck = [table for table in report["wideTables"] if not table["scrolls"]]
+    assert not stuck, f"{page}: tables wider than the column that do not scroll in their own box: {stuck}"
     assert report["wideAnimations"] == 0, f"{page}: animation players wider than the column at 390 px"
 
 
