@@ -83,3 +83,56 @@ def test_figures_and_equations_are_numbered_per_page(page):
         assert len(labels) <= 1 and "" not in labels, f"{page}: {kind} numbers without one page label: {numbers}"
         expected = [f"{label}.{n}" for label in labels for n in range(1, len(numbers) + 1)]
         assert numbers == expected, f"{page}: {kind} numbers {numbers}, want {expected}"
+
+
+#: The sections of an answer page, in order ("Try it" may be left out; depth vs width answers no original).
+SHAPE = ["Short answer", "Why", "The original answer", "Evidence", "Try it", "Exercises"]
+OPTIONAL = {"Try it"}
+NO_ORIGINAL = {"part2/depth-vs-width.html"}
+MAX_VISIBLE_WORDS = 1200
+_H2 = re.compile(r"<section id=\"[^\"]*\">\s*<h2>(.*?)</h2>", re.S)
+
+
+def section_titles(page_html: str) -> list[str]:
+    """The titles of the page's ``<h2>`` sections, in order, as plain text (not the sidebar's "Contents")."""
+    return [html.unescape(_TAG.sub("", title)).strip() for title in _H2.findall(page_html)]
+
+
+def visible_prose_words(page_html: str) -> int:
+    """Words a reader sees without opening anything: the article less code cells, collapsed boxes, tables,
+    figures and display math (an inline formula counts as one word)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page_html, "html.parser")
+    article = soup.select_one("article.bd-article") or soup
+    for hidden in article.select("div.cell, details, div.dropdown, .toggle-hidden, table, figure, div.math, "
+                                 "a.headerlink"):
+        hidden.decompose()
+    for formula in article.select("span.math"):
+        formula.replace_with("M")
+    return sum(any(c.isalnum() for c in token) for token in article.get_text(" ").split())  # not lone punctuation
+
+
+def test_visible_prose_is_counted_outside_boxes():
+    page = ('<article class="bd-article"><h1>T</h1><p>One two <span class="math">\\(x+y\\)</span>.</p>'
+            '<div class="cell"><pre>code words here</pre></div><details><p>hidden words</p></details>'
+            '<div class="admonition dropdown"><p>folded</p></div><table><tr><td>1</td></tr></table></article>')
+    assert visible_prose_words(page) == 4  # "T", "One", "two", "M"
+    assert section_titles('<h2>Contents</h2><section id="w">\n<h2>Why<a>#</a></h2><section id="e"><h2>Evidence</h2>')\
+        == ["Why#", "Evidence"]
+
+
+@pytest.mark.parametrize("page", ANSWER_PAGES)
+def test_page_has_the_shape(page):
+    titles = [title.rstrip("#").strip() for title in section_titles((require_site() / page).read_text(encoding="utf-8"))]
+    expected = [t for t in SHAPE if t in titles or t not in OPTIONAL]
+    if page in NO_ORIGINAL:
+        expected.remove("The original answer")
+    assert titles == expected, f"{page}: sections {titles}, want {expected}"
+
+
+@pytest.mark.parametrize("page", ANSWER_PAGES)
+def test_visible_prose_fits_a_sitting(page):
+    words = visible_prose_words((require_site() / page).read_text(encoding="utf-8"))
+    assert words <= MAX_VISIBLE_WORDS, (f"{page}: {words} words of prose outside collapsed boxes (at most "
+                                        f"{MAX_VISIBLE_WORDS}); fold evidence into dropdowns")
