@@ -501,8 +501,8 @@ def layout(site, browser):
     return measure
 
 
-#: Smallest height, in CSS pixels as displayed at 1280 px, of any text drawn in a figure.
-MIN_FIGURE_TEXT_PX = 9.0
+#: Smallest height, in CSS pixels as displayed at each window width, of any text drawn in a figure.
+MIN_FIGURE_TEXT_PX = {1280: 9.0, 390: 6.0}
 
 
 def _smallest_text_px(site: Path, page: str, src: str) -> float | None:
@@ -536,18 +536,20 @@ def test_reader_layout_at_1280px(page, mode, layout):
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_figure_text_is_legible_as_displayed(page, site, layout):
-    """Every figure's smallest text, scaled to the width the figure is shown at in a 1280 px window, is >= 9 px."""
+@pytest.mark.parametrize("width", sorted(MIN_FIGURE_TEXT_PX))
+def test_figure_text_is_legible_as_displayed(page, width, site, layout):
+    """Every figure's smallest text, scaled to the width the figure is shown at, is >= 9 px in a 1280 px window
+    and >= 6 px on a 390 px phone."""
     _needs_site(page)
     small, unrecorded = [], []
-    for figure in layout(page, 1280)["figures"]:
+    for figure in layout(page, width)["figures"]:
         text_px = _smallest_text_px(site, page, figure["src"])
         if text_px is None:
             unrecorded.append(figure["src"])
-        elif text_px * min(1.0, figure["shown"] / figure["natural"]) < MIN_FIGURE_TEXT_PX:
+        elif text_px * min(1.0, figure["shown"] / figure["natural"]) < MIN_FIGURE_TEXT_PX[width]:
             small.append(f"{figure['src']}: {text_px:.1f} px drawn, shown at {figure['shown']}/{figure['natural']} px")
     assert not unrecorded, f"{page}: figures not drawn with dlbook.plots.use_book_style: {unrecorded}"
-    assert not small, f"{page}: figure text under {MIN_FIGURE_TEXT_PX:g} px as displayed: {small}"
+    assert not small, f"{page}: figure text under {MIN_FIGURE_TEXT_PX[width]:g} px as displayed at {width} px: {small}"
 
 
 @pytest.mark.parametrize("page", PAGES)

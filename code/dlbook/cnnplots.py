@@ -197,7 +197,7 @@ def plot_confusion(matrix: torch.Tensor) -> Figure:
         if r != c and value > 0:
             ax.text(c, r, f"{int(value)}", ha="center", va="center", fontsize=10)
         elif r == c:
-            ax.text(c, r, f"{int(value)}", ha="center", va="center", fontsize=8, color=COLORS["neutral"])
+            ax.text(c, r, f"{int(value)}", ha="center", va="center", fontsize=9, color=COLORS["neutral"])
     ax.set(xticks=range(n), yticks=range(n), xlabel="predicted digit", ylabel="true digit")
     ax.grid(False)
     fig.colorbar(image, ax=ax, label="log10(1 + errors)")
@@ -209,7 +209,7 @@ def plot_misclassified(images: torch.Tensor, y_true: torch.Tensor, y_pred: torch
     if not len(images) == len(y_true) == len(y_pred) or len(images) == 0:
         raise ValueError("images, y_true and y_pred must be non-empty and equally long")
     n_rows = -(-len(images) // n_cols)
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=(1.1 * n_cols, 1.3 * n_rows), layout="constrained",
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(0.85 * n_cols, 1.15 * n_rows), layout="constrained",
                              squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
@@ -229,7 +229,7 @@ def plot_image_rows(rows: Sequence[torch.Tensor], labels: Sequence[str], cmap: s
     if len(rows) != len(labels) or not rows or any(r.dim() != 3 or len(r) == 0 for r in rows):
         raise ValueError(f"need one label per row and rows of shape (K, H, W), got {len(rows)} rows, {len(labels)} labels")
     n_cols = max(len(r) for r in rows)
-    fig, axes = plt.subplots(len(rows), n_cols, figsize=(0.85 * n_cols + 0.9, 0.95 * len(rows) + 0.2),
+    fig, axes = plt.subplots(len(rows), n_cols, figsize=(0.75 * n_cols + 0.9, 0.95 * len(rows) + 0.2),
                              layout="constrained", squeeze=False)
     for ax in axes.flat:
         ax.set(xticks=[], yticks=[])
@@ -237,7 +237,7 @@ def plot_image_rows(rows: Sequence[torch.Tensor], labels: Sequence[str], cmap: s
         for spine in ax.spines.values():
             spine.set_visible(False)
     for row, (images, label) in enumerate(zip(rows, labels)):
-        axes[row, 0].set_ylabel(label, fontsize=9, rotation=0, ha="right", va="center")
+        axes[row, 0].set_ylabel(label, fontsize=10, rotation=0, ha="right", va="center")
         for ax, image in zip(axes[row], images):
             arr = np.asarray(image.detach().cpu(), dtype=float)
             limit = float(np.abs(arr).max()) or 1.0

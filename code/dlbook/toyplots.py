@@ -98,7 +98,7 @@ def _draw_unit_lines(ax: Axes, model: nn.Module, a: np.ndarray, b: np.ndarray) -
     ax.set(xlim=(x_lo, x_hi), ylim=(y_lo, y_hi))
     if outside:
         note = f"{outside} unit zero line{'s' if outside > 1 else ''} outside the plot"
-        artists.append(ax.text(0.5, 0.02, note, transform=ax.transAxes, ha="center", va="bottom", fontsize=8,
+        artists.append(ax.text(0.5, 0.02, note, transform=ax.transAxes, ha="center", va="bottom", fontsize=9,
                                color=UNIT_LINE_COLOR, zorder=4,
                                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8}))
     return artists
@@ -249,12 +249,12 @@ def draw_network(
                 t = 0.3 if len(pos[col]) > 1 and len(pos[col + 1]) > 1 and i != j else 0.5
                 ax.text(xi + t * (xj - xi), yi + t * (yj - yi), f"{float(w[j, i]):g}", ha="center", va="center",
                         fontsize=9, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"}, zorder=3)
-            ax.text(xj, yj - 0.32, f"b={float(b[j]):g}", ha="center", va="top", fontsize=8, color=COLORS["val"])
+            ax.text(xj, yj - 0.32, f"b={float(b[j]):g}", ha="center", va="top", fontsize=9, color=COLORS["val"])
     for col, column in enumerate(pos):
         for i, (xc, yc) in enumerate(column):
             name = input_names[i] if col == 0 else (output_name if col == len(pos) - 1 else activation)
             ax.add_patch(plt.Circle((xc, yc), 0.2, fc="white", ec=COLORS["train"], lw=1.5, zorder=2))
-            ax.text(xc, yc, name, ha="center", va="center", fontsize=8, zorder=4)
+            ax.text(xc, yc, name, ha="center", va="center", fontsize=9, zorder=4)
     ax.set(xlim=(-0.5, len(layers) + 0.5), ylim=(-max(widths) / 2 - 0.3, max(widths) / 2 + 0.2), aspect="equal")
     ax.set_axis_off()
     return fig
