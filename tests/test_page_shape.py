@@ -90,6 +90,10 @@ SHAPE = ["Short answer", "Why", "The original answer", "Evidence", "Try it", "Ex
 OPTIONAL = {"Try it"}
 NO_ORIGINAL = {"part2/depth-vs-width.html"}
 MAX_VISIBLE_WORDS = 1200
+#: What is not prose: code cells, code blocks (Pygments' ``div.highlight``/``div.highlight-LANG``, captioned
+#: ``literalinclude`` wrappers, any ``pre``), collapsed boxes, tables, figures, display math, heading anchors.
+NOT_PROSE = ("div.cell, div.highlight, div[class^='highlight-'], div.literal-block-wrapper, pre, details, "
+             "div.dropdown, .toggle-hidden, table, figure, div.math, a.headerlink")
 _H2 = re.compile(r"<section id=\"[^\"]*\">\s*<h2>(.*?)</h2>", re.S)
 
 
@@ -99,14 +103,14 @@ def section_titles(page_html: str) -> list[str]:
 
 
 def visible_prose_words(page_html: str) -> int:
-    """Words a reader sees without opening anything: the article less code cells, collapsed boxes, tables,
-    figures and display math (an inline formula counts as one word)."""
+    """Words a reader sees without opening anything: the article less code cells, code blocks (a
+    ``literalinclude``, a fenced block, a literal block), collapsed boxes, tables, figures and display math
+    (an inline formula counts as one word; inline ``code`` is prose)."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(page_html, "html.parser")
     article = soup.select_one("article.bd-article") or soup
-    for hidden in article.select("div.cell, details, div.dropdown, .toggle-hidden, table, figure, div.math, "
-                                 "a.headerlink"):
+    for hidden in article.select(NOT_PROSE):
         hidden.decompose()
     for formula in article.select("span.math"):
         formula.replace_with("M")
@@ -116,8 +120,13 @@ def visible_prose_words(page_html: str) -> int:
 def test_visible_prose_is_counted_outside_boxes():
     page = ('<article class="bd-article"><h1>T</h1><p>One two <span class="math">\\(x+y\\)</span>.</p>'
             '<div class="cell"><pre>code words here</pre></div><details><p>hidden words</p></details>'
-            '<div class="admonition dropdown"><p>folded</p></div><table><tr><td>1</td></tr></table></article>')
-    assert visible_prose_words(page) == 4  # "T", "One", "two", "M"
+            '<div class="admonition dropdown"><p>folded</p></div><table><tr><td>1</td></tr></table>'
+            '<div class="literal-block-wrapper docutils container"><div class="code-block-caption">logic_nets.py</div>'
+            '<div class="highlight-default notranslate"><div class="highlight"><pre><span>def</span> or_net(): pass'
+            '</pre></div></div></div><div class="highlight-python notranslate"><div class="highlight"><pre>x = 1</pre>'
+            '</div></div><pre class="literal-block">a literal block</pre><p>Run <code class="literal">make</code>.</p>'
+            '</article>')
+    assert visible_prose_words(page) == 6  # "T", "One", "two", "M", "Run", "make"
     assert section_titles('<h2>Contents</h2><section id="w">\n<h2>Why<a>#</a></h2><section id="e"><h2>Evidence</h2>')\
         == ["Why#", "Evidence"]
 
