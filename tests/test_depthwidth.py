@@ -56,10 +56,14 @@ def test_study_points_paired_comparisons_and_plot():
     for p in points:
         assert len(p.val_correct) == 2 and len(p.val_correct[0]) == len(data.y_val)
         assert p.val_accs[0] == pytest.approx(float(p.val_correct[0].double().mean()))
-        assert p.val().low <= p.val().mean <= p.val().high and 0 <= p.test(len(data.y_test)).mean <= 1
+        assert p.val().low <= p.val().mean <= p.val().high and 0 <= p.test().mean <= 1
+        assert len(p.test_correct[0]) == len(data.y_test) and p.val_std >= 0
     comparisons = depthwidth.paired_by_seed(points[1], points[0])
     assert [c.difference for c in comparisons] == pytest.approx(
         [a - b for a, b in zip(points[1].val_accs, points[0].val_accs)])
+    both = depthwidth.difference(points[1], points[0])
+    assert both.mean == pytest.approx(sum(c.difference for c in comparisons) / 2)
+    assert both.low <= both.mean <= both.high
     fig = plots.plot_accuracy_vs_params(points)
     ax = fig.axes[0]
     assert ax.get_xscale() == "log" and len(ax.get_legend().get_texts()) == 2

@@ -1,12 +1,12 @@
-"""Tests for dlbook.stats: seed spread, binomial intervals, McNemar's test and paired differences."""
+"""Tests for dlbook.stats: seed spread, binomial intervals, McNemar's test, paired differences, seeds and images."""
 
 import math
 
 import pytest
 import torch
 
-from dlbook.stats import (mcnemar_p_value, mean_std, paired_comparison, pooled_paired_difference, standard_error,
-                          summarize_accuracies, t_interval, t_quantile, wilson_interval)
+from dlbook.stats import (accuracy_over_seeds, difference_over_seeds, mcnemar_p_value, mean_std, paired_comparison,
+                          seeds_and_images, standard_error, t_interval, t_quantile, wilson_interval)
 
 
 def test_mean_std_uses_the_sample_standard_deviation():
@@ -40,11 +40,82 @@ def test_wilson_interval_is_close_to_the_normal_interval_for_large_n():
     assert (high - low) / 2 == pytest.approx(1.959964 * se, rel=0.01)
 
 
-def test_seeds_do_not_narrow_the_test_interval():
-    few = summarize_accuracies([0.980, 0.981], 10_000)
-    many = summarize_accuracies([0.980, 0.981] * 5, 10_000)
-    assert few.half_width == pytest.approx(many.half_width, rel=1e-3)
-    assert few.n_seeds == 2 and many.n_seeds == 10 and few.low < few.mean < few.high
+def test_identical_seeds_give_the_binomial_interval_of_one_model():
+    row = torch.tensor([1] * 980 + [0] * 20)
+    one = accuracy_over_seeds([row, row, row])
+    assert one.seed_variance == 0.0 and one.seed_share == 0.0 and one.df == 999
+    # the sample variance of the 0/1 values over the images, divided by their number
+    assert one.standard_error == pytest.approx(math.sqrt(0.98 * 0.02 / 999))
+    assert one.half_width == pytest.approx(t_quantile(0.975, 999) * one.standard_error)
+    assert one.mean == pytest.approx(0.98) and one.n_seeds == 3 and one.n_images == 1000
+
+
+def test_seeds_that_err_on_different_images_narrow_the_image_noise():
+    # three seeds, each wrong on its own 20 of 1000 images: every seed scores 98%
+    rows = [torch.ones(1000) for _ in range(3)]
+    for s, row in enumerate(rows):
+        row[20 * s:20 * (s + 1)] = 0
+    spread = accuracy_over_seeds(rows)
+    assert spread.mean == pytest.approx(0.98) and spread.seed_variance == 0.0
+    assert spread.standard_error < standard_error(0.98, 1000) / 1.5
+
+
+def test_seed_noise_widens_the_interval_and_takes_few_degrees_of_freedom():
+    # seeds 90%, 95% and 99% right on the same 2,000 images: the seeds dominate
+    rows = [torch.arange(2000) >= k for k in (200, 100, 20)]
+    spread = accuracy_over_seeds(rows)
+    assert spread.seed_share > 0.9 and 2.0 <= spread.df < 3.0
+    mean, low, high = t_interval([0.90, 0.95, 0.99])
+    assert spread.mean == pytest.approx(mean)
+    assert spread.high - spread.low == pytest.approx(high - low, rel=0.1)
+
+
+@pytest.mark.parametrize("seed_sd", [0.0, 0.4])
+def test_interval_matches_brute_force_resampling_of_seeds_and_images(seed_sd):
+    """New seeds and new images drawn from a known population, 200 times: the spread of the means
+    is the truth the estimated standard error must match, and the 95% intervals must cover."""
+    generator = torch.Generator().manual_seed(0)
+    n_seeds, n_images, repeats = 4, 800, 200
+    means, errors, covered = [], [], 0
+    # the population accuracy: image difficulty and seed skill integrated out by a large draw
+    difficulty = torch.randn(20_000, generator=generator) * 1.5 + 3.0
+    skill = torch.randn(1_000, generator=generator) * seed_sd
+    truth = float(torch.sigmoid(difficulty[:, None] + skill[None, :]).mean())
+    for _ in range(repeats):
+        difficulty = torch.randn(n_images, generator=generator) * 1.5 + 3.0
+        skill = torch.randn(n_seeds, generator=generator) * seed_sd
+        p_right = torch.sigmoid(difficulty[None, :] + skill[:, None])
+        correct = torch.rand(n_seeds, n_images, generator=generator) < p_right
+        result = accuracy_over_seeds(list(correct))
+        means.append(result.mean)
+        errors.append(result.standard_error)
+        covered += result.low <= truth <= result.high
+    true_sd = float(torch.tensor(means).std())
+    assert float(torch.tensor(errors).pow(2).mean().sqrt()) == pytest.approx(true_sd, rel=0.15)
+    assert 0.91 <= covered / repeats <= 0.99
+
+
+def test_difference_over_seeds_pairs_seeds_image_by_image():
+    a = [torch.tensor([1, 1, 0, 1]), torch.tensor([1, 0, 0, 1])]
+    b = [torch.tensor([1, 0, 0, 1]), torch.tensor([1, 0, 0, 0])]
+    result = difference_over_seeds(a, b)
+    assert result.mean == pytest.approx(0.25)
+    assert result.low < 0.25 < result.high
+    same = difference_over_seeds(a, a)
+    assert (same.mean, same.low, same.high) == (0.0, 0.0, 0.0)
+    with pytest.raises(ValueError, match="same number of seeds"):
+        difference_over_seeds(a, b[:1])
+    with pytest.raises(ValueError, match="same images"):
+        difference_over_seeds(a, [torch.tensor([1, 0]), torch.tensor([1, 0])])
+
+
+def test_seeds_and_images_rejects_bad_tables():
+    with pytest.raises(ValueError, match="at least two seeds"):
+        seeds_and_images([torch.ones(5)])
+    with pytest.raises(ValueError, match="same length"):
+        seeds_and_images([torch.ones(5), torch.ones(4)])
+    with pytest.raises(ValueError, match="level"):
+        seeds_and_images([torch.ones(5), torch.ones(5)], level=0.0)
 
 
 def test_mcnemar_exact_values():
@@ -101,19 +172,3 @@ def test_t_interval_of_three_seeds_is_mean_plus_minus_t_times_standard_error():
         t_interval([1.0])
     with pytest.raises(ValueError):
         t_interval([1.0, 2.0], level=1.5)
-
-
-def test_pooled_paired_difference_averages_seeds_image_by_image():
-    a = [torch.tensor([1, 1, 0, 1]), torch.tensor([1, 0, 0, 1])]
-    b = [torch.tensor([1, 0, 0, 1]), torch.tensor([1, 0, 0, 0])]
-    difference, low, high = pooled_paired_difference(a, b)
-    per_image = torch.tensor([0.0, 0.5, 0.0, 0.5], dtype=torch.float64)
-    half = 1.959964 * float(per_image.std()) / 2
-    assert difference == pytest.approx(0.25)
-    assert (low, high) == pytest.approx((0.25 - half, 0.25 + half), abs=1e-5)
-    # one seed: the mean of the paired per-seed differences
-    assert pooled_paired_difference(a[:1], b[:1])[0] == pytest.approx(paired_comparison(a[0], b[0]).difference)
-    with pytest.raises(ValueError):
-        pooled_paired_difference(a, b[:1])
-    with pytest.raises(ValueError):
-        pooled_paired_difference(a, [torch.tensor([1, 0]), torch.tensor([1, 0])])

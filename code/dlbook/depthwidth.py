@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 import torch
 
-from dlbook.experiments import Recipe, score_on_test, train_seeds
+from dlbook.experiments import Recipe, train_seeds
 from dlbook.preprocess import MnistSplits
-from dlbook.stats import AccuracySummary, PairedComparison, paired_comparison, summarize_accuracies
+from dlbook.stats import (PairedComparison, SeedsAndImages, accuracy_over_seeds, difference_over_seeds, mean_std,
+                          paired_comparison)
 from dlbook.train import predict
 
 
@@ -44,24 +45,34 @@ def matched_recipes(depths: Sequence[int], budgets: Sequence[int], base: Recipe)
 class StudyPoint:
     """One architecture of the study: ``depth`` hidden layers of ``width`` units, scored per seed.
 
-    ``val_correct[i]`` says, for every validation image, whether seed ``seeds[i]``'s model is right.
+    ``val_correct[i]`` and ``test_correct[i]`` say, for every validation and test image, whether
+    seed ``seeds[i]``'s model is right.
     """
 
     depth: int
     width: int
     n_params: int
     seeds: tuple[int, ...]
-    val_accs: tuple[float, ...]
-    test_accs: tuple[float, ...]
     val_correct: tuple[torch.Tensor, ...]
+    test_correct: tuple[torch.Tensor, ...]
 
-    def val(self) -> AccuracySummary:
-        """Validation accuracy: mean and spread over seeds, and the interval over the validation images."""
-        return summarize_accuracies(self.val_accs, len(self.val_correct[0]))
+    @property
+    def val_accs(self) -> tuple[float, ...]:
+        """Each seed's validation accuracy."""
+        return tuple(float(c.double().mean()) for c in self.val_correct)
 
-    def test(self, n_test: int) -> AccuracySummary:
-        """Test accuracy: mean and spread over seeds, and the interval over the ``n_test`` test images."""
-        return summarize_accuracies(self.test_accs, n_test)
+    @property
+    def val_std(self) -> float:
+        """The standard deviation of the validation accuracy over the seeds."""
+        return mean_std(self.val_accs)[1]
+
+    def val(self) -> SeedsAndImages:
+        """Mean validation accuracy over the seeds, with its interval over seeds and validation images."""
+        return accuracy_over_seeds(self.val_correct)
+
+    def test(self) -> SeedsAndImages:
+        """Mean test accuracy over the seeds, with its interval over seeds and test images."""
+        return accuracy_over_seeds(self.test_correct)
 
 
 def run_study(recipes: Sequence[Recipe], data: MnistSplits, seeds: Sequence[int]) -> list[StudyPoint]:
@@ -73,11 +84,10 @@ def run_study(recipes: Sequence[Recipe], data: MnistSplits, seeds: Sequence[int]
         if len(set(recipe.hidden_sizes)) != 1:
             raise ValueError(f"study recipes must have equal widths, got hidden_sizes={recipe.hidden_sizes}")
         runs = train_seeds(recipe, data, seeds)
-        correct = tuple(predict(run.model, data.x_val) == data.y_val for run in runs)
         points.append(StudyPoint(depth=len(recipe.hidden_sizes), width=recipe.hidden_sizes[0],
                                  n_params=runs[0].n_params, seeds=tuple(seeds),
-                                 val_accs=tuple(float(c.double().mean()) for c in correct),
-                                 test_accs=tuple(score_on_test(runs, data)), val_correct=correct))
+                                 val_correct=tuple(predict(run.model, data.x_val) == data.y_val for run in runs),
+                                 test_correct=tuple(predict(run.model, data.x_test) == data.y_test for run in runs)))
     return points
 
 
@@ -86,3 +96,10 @@ def paired_by_seed(a: StudyPoint, b: StudyPoint) -> list[PairedComparison]:
     if a.seeds != b.seeds:
         raise ValueError(f"points must share their seeds, got {a.seeds} and {b.seeds}")
     return [paired_comparison(ca, cb) for ca, cb in zip(a.val_correct, b.val_correct)]
+
+
+def difference(a: StudyPoint, b: StudyPoint) -> SeedsAndImages:
+    """Mean validation accuracy of ``a`` minus ``b``, paired seed by seed and image by image, over both."""
+    if a.seeds != b.seeds:
+        raise ValueError(f"points must share their seeds, got {a.seeds} and {b.seeds}")
+    return difference_over_seeds(a.val_correct, b.val_correct)

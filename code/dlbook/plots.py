@@ -176,7 +176,7 @@ def plot_accuracy_vs_params(points: Sequence[StudyPoint]) -> Figure:
 
     Points of equal parameter count are spread a little sideways so that they do not hide each
     other. Thick bars: one standard deviation over seeds; thin bars: the 95% interval of the mean
-    over the validation images.
+    over seeds and validation images.
     """
     if not points:
         raise ValueError("points must not be empty")
@@ -192,7 +192,7 @@ def plot_accuracy_vs_params(points: Sequence[StudyPoint]) -> Figure:
         ax.errorbar(xs, means, yerr=[[100 * (s.mean - s.low) for s in summaries],
                                      [100 * (s.high - s.mean) for s in summaries]],
                     fmt="none", ecolor=color, elinewidth=0.8, alpha=0.6)
-        ax.errorbar(xs, means, yerr=[100 * s.std for s in summaries], color=color, marker=marker,
+        ax.errorbar(xs, means, yerr=[100 * p.val_std for p in row], color=color, marker=marker,
                     capsize=4, elinewidth=2.2, linestyle="-", label=f"{depth} hidden layer{'s' if depth > 1 else ''}")
     ax.set_xscale("log")
     ax.set_xticks(sorted({p.n_params for p in points if p.depth == depths[0]}))  # one tick per budget

@@ -1,12 +1,13 @@
-"""Uncertainty of accuracies: spread over seeds, test-set intervals, and paired comparisons of two models.
+"""Uncertainty of accuracies: intervals over test images and seeds, and paired comparisons of two models.
 
-Two kinds of noise are kept apart. Training several seeds and scoring each on the same test set
-measures how much *training* varies (:func:`mean_std`); the precision of a test accuracy over the
-test images is a binomial interval (:func:`wilson_interval`), which is conservative for a mean over
-seeds that err on different images. Two models scored on the same images are compared image by image
-(:func:`paired_comparison`: the difference with its interval and McNemar's exact test); several
-seeds of each are compared pooled over the seeds (:func:`pooled_paired_difference`), and the spread
-of a quantity between seeds gives a Student-t interval (:func:`t_interval`).
+A mean accuracy over several training seeds, all scored on the same test images, has two sources of
+noise: the seeds (another seed trains another network) and the images (another test set of the same
+size holds other images). :func:`accuracy_over_seeds` and :func:`difference_over_seeds` give an
+interval that counts both, from a two-way variance decomposition of the per-image correctness (seeds
+that err on different images make the image part smaller than one model's binomial error). One model
+on one test set has the binomial intervals (:func:`wilson_interval`); two models scored on the same
+images are compared image by image (:func:`paired_comparison`: the difference with its interval and
+McNemar's exact test); the spread of one number per seed gives a Student-t interval (:func:`t_interval`).
 """
 
 from __future__ import annotations
@@ -49,35 +50,6 @@ def wilson_interval(accuracy: float, n: int, level: float = 0.95) -> tuple[float
     centre = (accuracy + z * z / (2 * n)) / denominator
     half = z * math.sqrt(accuracy * (1.0 - accuracy) / n + z * z / (4 * n * n)) / denominator
     return centre - half, centre + half
-
-
-@dataclass(frozen=True)
-class AccuracySummary:
-    """Test accuracy over seeds: mean and spread over seeds, and the test-set interval of the mean."""
-
-    mean: float
-    std: float
-    n_seeds: int
-    n_test: int
-    low: float
-    high: float
-
-    @property
-    def half_width(self) -> float:
-        """Half the width of the test-set interval (about 1.96 standard errors at 95%)."""
-        return (self.high - self.low) / 2
-
-
-def summarize_accuracies(accuracies: Sequence[float], n_test: int, level: float = 0.95) -> AccuracySummary:
-    """Summarize per-seed test accuracies measured on the same ``n_test`` images.
-
-    The interval is the Wilson interval of the mean accuracy as if one model had scored it on
-    ``n_test`` images. It leaves out the noise of the seeds, and it is conservative for the noise
-    of the images: seeds that err on different images make the seed mean's image noise smaller.
-    """
-    mean, std = mean_std(accuracies)
-    low, high = wilson_interval(mean, n_test, level)
-    return AccuracySummary(mean, std, len(accuracies), n_test, low, high)
 
 
 @dataclass(frozen=True)
@@ -136,26 +108,25 @@ def paired_comparison(correct_a: torch.Tensor | Sequence[bool], correct_b: torch
                             mcnemar_p_value(only_a, only_b))
 
 
-def t_quantile(probability: float, df: int) -> float:
-    """Return the ``probability`` quantile of Student's t distribution with ``df`` degrees of freedom."""
+def t_quantile(probability: float, df: float) -> float:
+    """Return the ``probability`` quantile of Student's t distribution with ``df`` degrees of freedom.
+
+    With x = sqrt(df) tan(theta), the density of t becomes proportional to cos(theta)^(df - 1) on
+    [0, pi/2), a smooth integrand: its cumulative integral, normalized to 1/2, is inverted on a grid.
+    """
     if not 0.5 <= probability < 1.0 or df < 1:
         raise ValueError(f"expected 0.5 <= probability < 1 and df >= 1, got {probability}, {df}")
-    log_scale = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
-
-    def cdf(t: float) -> float:  # 1/2 + the integral of the density from 0 to t (Simpson's rule)
-        x = torch.linspace(0.0, t, 20001, dtype=torch.float64)
-        pdf = torch.exp(log_scale - (df + 1) / 2 * torch.log1p(x * x / df))
-        weights = torch.ones_like(x)
-        weights[1:-1:2], weights[2:-1:2] = 4.0, 2.0
-        return 0.5 + float((weights * pdf).sum()) * t / 60000
-
-    low, high = 0.0, 1.0
-    while cdf(high) < probability:
-        low, high = high, 2 * high
-    for _ in range(60):
-        middle = (low + high) / 2
-        low, high = (middle, high) if cdf(middle) < probability else (low, middle)
-    return (low + high) / 2
+    theta = torch.linspace(0.0, math.pi / 2, 20_001, dtype=torch.float64)
+    density = torch.cos(theta).clamp(min=0.0) ** (df - 1)
+    steps = (density[1:] + density[:-1]) / 2 * (theta[1] - theta[0])
+    mass = torch.cat([torch.zeros(1, dtype=torch.float64), steps.cumsum(0)])
+    mass = mass / mass[-1]  # P(0 <= t <= sqrt(df) tan(theta)) / P(t >= 0)
+    target = 2 * probability - 1
+    i = int(torch.searchsorted(mass, torch.tensor([target], dtype=torch.float64)))
+    i = min(max(i, 1), theta.numel() - 1)
+    left, right = float(mass[i - 1]), float(mass[i])
+    angle = float(theta[i - 1]) + (target - left) / (right - left) * float(theta[i] - theta[i - 1])
+    return math.sqrt(df) * math.tan(angle)
 
 
 def t_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
@@ -171,23 +142,102 @@ def t_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, flo
     return mean, mean - half, mean + half
 
 
-def pooled_paired_difference(correct_a: Sequence[torch.Tensor], correct_b: Sequence[torch.Tensor],
-                             level: float = 0.95) -> tuple[float, float, float]:
-    """Compare two models trained with the same seeds on the same images, pooled over the seeds.
+@dataclass(frozen=True)
+class SeedsAndImages:
+    """A mean over seeds and test images, with an interval that counts the noise of both.
 
-    ``correct_a[s]`` says for every image whether seed ``s``'s model A is right. Each image's
-    correctness is averaged over the seeds, the averages of A and B are subtracted image by
-    image, and the mean difference comes back with its normal interval over the images,
-    ``(difference, low, high)``. The interval measures the noise of the images only, not how
-    much another set of seeds would move the difference (see :func:`t_interval`).
+    ``image_variance`` is the variance of the mean over another draw of the images with these
+    seeds' networks (the per-image values averaged over the seeds, then their variance over the
+    images, divided by their number); ``seed_variance`` is what other seeds add to it. The interval
+    is Student-t with Satterthwaite's degrees of freedom ``df``: close to 1.96 standard errors when
+    the images dominate, wide when a few seeds do.
     """
-    if len(correct_a) != len(correct_b) or not correct_a:
-        raise ValueError(f"need the same non-zero number of seeds, got {len(correct_a)} and {len(correct_b)}")
-    a = torch.stack([_as_bool(c, "correct_a").double() for c in correct_a])
-    b = torch.stack([_as_bool(c, "correct_b").double() for c in correct_b])
-    if a.shape != b.shape or a.shape[1] < 2:
-        raise ValueError(f"correct_a and correct_b must score the same images, got {tuple(a.shape)} and {tuple(b.shape)}")
-    per_image = a.mean(0) - b.mean(0)
-    difference = float(per_image.mean())
-    half = _z(level) * float(per_image.std(correction=1)) / math.sqrt(per_image.numel())
-    return difference, difference - half, difference + half
+
+    mean: float
+    low: float
+    high: float
+    image_variance: float
+    seed_variance: float
+    df: float
+    n_seeds: int
+    n_images: int
+
+    @property
+    def standard_error(self) -> float:
+        """The standard error of the mean, counting seeds and images."""
+        return math.sqrt(self.image_variance + self.seed_variance)
+
+    @property
+    def half_width(self) -> float:
+        """Half the width of the interval."""
+        return (self.high - self.low) / 2
+
+    @property
+    def seed_share(self) -> float:
+        """The fraction of the mean's variance that comes from the seeds (0 to 1)."""
+        total = self.image_variance + self.seed_variance
+        return self.seed_variance / total if total > 0 else 0.0
+
+
+def _seeds_by_images(values: Sequence[torch.Tensor], name: str) -> torch.Tensor:
+    if len(values) < 2:
+        raise ValueError(f"{name} needs at least two seeds (one row of per-image values each), got {len(values)}")
+    rows = [torch.as_tensor(v) for v in values]
+    if any(r.ndim != 1 for r in rows) or len({r.numel() for r in rows}) != 1 or rows[0].numel() < 2:
+        raise ValueError(f"{name} must hold 1-D rows of the same length (at least 2 images), "
+                         f"got shapes {[tuple(r.shape) for r in rows]}")
+    return torch.stack([r.double() for r in rows])
+
+
+def seeds_and_images(values: Sequence[torch.Tensor], level: float = 0.95) -> SeedsAndImages:
+    """Return the mean of a seeds x images table of per-image values and its interval over both.
+
+    ``values[s][i]`` is seed ``s``'s value on image ``i`` (1.0 right, 0.0 wrong; or a difference of
+    two such). The variance of the grand mean under new seeds and new images is estimated from the
+    two-way analysis of variance without replication, (MS_seeds + MS_images - MS_residual) / (S N),
+    with the seed part clipped at zero.
+    """
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must lie in (0, 1), got {level}")
+    table = _seeds_by_images(values, "values")
+    n_seeds, n_images = table.shape
+    mean = float(table.mean())
+    seed_means, image_means = table.mean(1), table.mean(0)
+    residual = table - seed_means[:, None] - image_means[None, :] + mean
+    ms_seeds = n_images * float(((seed_means - mean) ** 2).sum()) / (n_seeds - 1)
+    ms_images = n_seeds * float(((image_means - mean) ** 2).sum()) / (n_images - 1)
+    ms_residual = float((residual ** 2).sum()) / ((n_seeds - 1) * (n_images - 1))
+    cells = n_seeds * n_images
+    image_variance = ms_images / cells
+    seed_variance = max(ms_seeds - ms_residual, 0.0) / cells
+    if seed_variance > 0:  # Satterthwaite: the degrees of freedom of a sum of mean squares
+        terms = [(ms_seeds, n_seeds - 1), (ms_images, n_images - 1), (-ms_residual, (n_seeds - 1) * (n_images - 1))]
+        df = (ms_seeds + ms_images - ms_residual) ** 2 / sum(ms ** 2 / d for ms, d in terms)
+    else:
+        df = float(n_images - 1)
+    half = t_quantile(0.5 + level / 2, max(df, 1.0)) * math.sqrt(image_variance + seed_variance)
+    return SeedsAndImages(mean, mean - half, mean + half, image_variance, seed_variance, df, n_seeds, n_images)
+
+
+def accuracy_over_seeds(correct: Sequence[torch.Tensor | Sequence[bool]], level: float = 0.95) -> SeedsAndImages:
+    """Mean accuracy of several seeds scored on the same images, with an interval over seeds and images.
+
+    ``correct[s]`` says for every image whether seed ``s``'s model is right.
+    """
+    return seeds_and_images([_as_bool(c, "correct").double() for c in correct], level)
+
+
+def difference_over_seeds(correct_a: Sequence[torch.Tensor | Sequence[bool]],
+                          correct_b: Sequence[torch.Tensor | Sequence[bool]], level: float = 0.95) -> SeedsAndImages:
+    """Mean accuracy of model A minus model B, several seeds of each on the same images, over seeds and images.
+
+    Seed ``s`` of A is paired with seed ``s`` of B image by image, so what the images share (an image
+    hard for both) cancels; the interval counts the noise of the images and of the seeds of both.
+    """
+    if len(correct_a) != len(correct_b):
+        raise ValueError(f"need the same number of seeds of A and B, got {len(correct_a)} and {len(correct_b)}")
+    a = [_as_bool(c, "correct_a").double() for c in correct_a]
+    b = [_as_bool(c, "correct_b").double() for c in correct_b]
+    if any(x.shape != y.shape for x, y in zip(a, b)):
+        raise ValueError("correct_a and correct_b must score the same images")
+    return seeds_and_images([x - y for x, y in zip(a, b)], level)
