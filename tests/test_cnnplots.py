@@ -70,10 +70,12 @@ def test_robustness_gives_three_networks_distinct_colours_and_markers_and_keeps_
 
 
 def test_confusion_plot_writes_every_nonzero_count():
-    matrix = torch.tensor([[5, 0, 1], [0, 7, 0], [2, 0, 9]])
+    matrix = torch.tensor([[5, 0, 1], [0, 7, 0], [30, 0, 9]])
     ax = cnnplots.plot_confusion(matrix).axes[0]
     assert ax.get_xlabel() == "predicted digit" and ax.get_ylabel() == "true digit"
-    assert sorted(t.get_text() for t in ax.texts) == sorted(["5", "7", "9", "1", "2"])
+    assert sorted(t.get_text() for t in ax.texts) == sorted(["5", "7", "9", "1", "30"])
+    colours = {t.get_text(): t.get_color() for t in ax.texts}
+    assert colours["30"] == "white" and colours["1"] == "black"  # the darkest error cell gets white text
 
 
 def test_misclassified_gallery_titles_true_and_predicted():

@@ -192,12 +192,15 @@ def plot_confusion(matrix: torch.Tensor) -> Figure:
     off = counts.copy()
     np.fill_diagonal(off, np.nan)
     fig, ax = plt.subplots(figsize=(6.4, 5.4), layout="constrained")  # about 1:1 in the text column
-    image = ax.imshow(np.log10(1 + off), cmap="Reds")
+    shade = np.log10(1 + off)
+    image = ax.imshow(shade, cmap="Reds")
+    dark = np.nanmax(shade) * 0.6 if np.isfinite(shade).any() else np.inf  # white text from here on
     for (r, c), value in np.ndenumerate(counts):
         if r != c and value > 0:
-            ax.text(c, r, f"{int(value)}", ha="center", va="center", fontsize=10)
+            ax.text(c, r, f"{int(value)}", ha="center", va="center", fontsize=10,
+                    color="white" if shade[r, c] >= dark else "black")
         elif r == c:
-            ax.text(c, r, f"{int(value)}", ha="center", va="center", fontsize=9, color=COLORS["neutral"])
+            ax.text(c, r, f"{int(value)}", ha="center", va="center", fontsize=9, color="0.3")
     ax.set(xticks=range(n), yticks=range(n), xlabel="predicted digit", ylabel="true digit")
     ax.grid(False)
     fig.colorbar(image, ax=ax, label="log10(1 + errors)")
