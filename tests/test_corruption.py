@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from dlbook.corruption import shift_images, zero_pixels
+from dlbook.corruption import dim_images, shift_images, zero_pixels
 
 
 def _images(n=6, c=1, h=7, w=9):
@@ -72,3 +72,17 @@ def test_shift_matches_roll_for_a_known_offset():
 def test_bad_input_raises(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_dim_images_is_the_expected_image_of_zero_pixels():
+    x = torch.rand(400, 1, 8, 8)
+    dimmed = dim_images(x, 0.25, seed=3)
+    assert torch.allclose(dimmed, 0.75 * x) and not (dimmed == 0).any()  # no pixel missing
+    assert torch.equal(dim_images(x, 0.0), x)
+    holed = zero_pixels(x, 0.25, seed=3)
+    # the mean over many images matches the dimmed mean (exactly 48 of 64 pixels kept per image)
+    assert torch.allclose(holed.mean(0), dimmed.mean(0), atol=0.06)
+    with pytest.raises(ValueError, match="fraction"):
+        dim_images(x, 1.5)
+    with pytest.raises(ValueError, match="shape"):
+        dim_images(torch.ones(2, 4, 4), 0.5)

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from dlbook.corruption import zero_pixels
-from dlbook.metrics import confusion_matrix, correct_under_corruption
+from dlbook.metrics import confusion_matrix, correct_under_corruption, reestimate_batchnorm
 
 
 def test_confusion_matrix_counts_pairs_row_true_column_predicted():
@@ -60,3 +60,37 @@ def test_correct_under_corruption_shape_and_values():
         correct_under_corruption({"a": []}, x, y, zero_pixels, [0.0])
     with pytest.raises(ValueError, match="at least one"):
         correct_under_corruption({"a": [Brightness()]}, x, y, zero_pixels, [])
+
+
+def test_reestimate_batchnorm_takes_the_statistics_of_the_new_inputs():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 3, 3, bias=False), nn.BatchNorm2d(3), nn.ReLU(), nn.Flatten(),
+                          nn.Dropout(0.5), nn.Linear(3 * 4 * 4, 2)).eval()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    x = 3.0 * torch.randn(70, 1, 6, 6) + 1.0
+    adapted = reestimate_batchnorm(model, x, batch_size=32)  # batches of 32, 32 and 6
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in before.items())  # original untouched
+    assert not adapted.training and adapted[1].momentum == model[1].momentum
+    features = torch.nn.functional.conv2d(x, model[0].weight)
+    assert torch.allclose(adapted[1].running_mean, features.mean(dim=(0, 2, 3)), atol=1e-5)
+    # the variance averages the batches' unbiased variances, weighted by size: close to the whole set's
+    assert torch.allclose(adapted[1].running_var, features.var(dim=(0, 2, 3)), rtol=0.05)
+    assert torch.equal(adapted[0].weight, model[0].weight)
+    # a positive scale of the input is undone: the convolution has no bias
+    rescaled = reestimate_batchnorm(model, 0.5 * x, batch_size=32)
+    assert torch.allclose(rescaled(0.5 * x), adapted(x), atol=1e-4)
+    with pytest.raises(ValueError, match="batch-norm"):
+        reestimate_batchnorm(nn.Linear(2, 2), torch.ones(3, 2))
+
+
+def test_correct_under_corruption_adapts_each_model_to_each_level():
+    seen = []
+
+    def adapt(model, images):
+        seen.append(float(images.mean()))
+        return model
+
+    model = nn.Sequential(nn.Flatten(), nn.Linear(16, 2))
+    x, y = torch.ones(10, 1, 4, 4), torch.zeros(10, dtype=torch.long)
+    correct_under_corruption({"a": [model, model]}, x, y, zero_pixels, [0.0, 0.5], adapt=adapt)
+    assert seen == [1.0, 1.0, 0.5, 0.5]  # once per model and level, on the corrupted images

@@ -1,4 +1,4 @@
-"""Seeded, vectorized corruptions of image batches: missing (zeroed) pixels and small random shifts."""
+"""Seeded, vectorized corruptions of image batches: missing (zeroed) pixels, small random shifts, and dimming."""
 
 from __future__ import annotations
 
@@ -30,6 +30,21 @@ def zero_pixels(x: torch.Tensor, fraction: float, seed: int) -> torch.Tensor:
     dropped = order[:, :n_drop]
     keep = torch.ones(n, h * w, dtype=torch.bool).scatter_(1, dropped, False)
     return x * keep.reshape(n, 1, h, w).to(x.device)
+
+
+def dim_images(x: torch.Tensor, fraction: float, seed: int = 0) -> torch.Tensor:
+    """Return a copy of images ``x`` (N, C, H, W) scaled by ``1 - fraction``, no pixel missing.
+
+    The control for :func:`zero_pixels`: each pixel of ``zero_pixels(x, fraction, seed)`` is kept
+    with probability ``1 - fraction``, so its expected value is ``(1 - fraction)`` times the
+    original, and so is the image's mean brightness; this returns that expected image, the same
+    dimming without holes. ``seed`` is unused (no randomness); it keeps the signature of the
+    other corruptions.
+    """
+    _check_images(x)
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError(f"fraction must lie in [0, 1], got {fraction}")
+    return x * (1.0 - fraction)
 
 
 def shift_images(x: torch.Tensor, max_shift: int, seed: int) -> torch.Tensor:
