@@ -9,7 +9,7 @@ LAYERS = {
     "foundations": {"fingerprint", "runtime", "environment", "tables", "claims", "stats", "pageglue"},
     "data": {"mnist", "preprocess", "toydata", "corruption"},
     "models": {"models", "cnn", "initialization", "logic_nets", "convarith", "pooling", "probes"},
-    "training and evaluation": {"train", "playground"},
+    "training and evaluation": {"train", "playground", "survival"},
     "experiments and store": {"store", "storearchive", "experiments", "depthwidth"},
     "metrics": {"metrics"},
     "plots": {"plots", "toyplots", "cnnplots"},
