@@ -128,12 +128,3 @@ def test_train_seeds_stores_runs_and_reloads_the_same_networks(recipe, data):
     assert len(list(store.store_dir().glob("*.pt"))) == 3  # the smoothing is part of the stored name
     with pytest.raises(ValueError, match="seed"):
         train_seeds(recipe, data, seeds=[])
-
-
-def test_score_on_test_counts_right_answers():
-    data = _tiny_splits()
-    runs = train_seeds(TINY, data, seeds=[0])
-    with torch.no_grad():
-        predicted = [r.model(data.x_test.to(default_device())).argmax(1).cpu() for r in runs]
-    expected = [float((p == data.y_test).float().mean()) for p in predicted]
-    assert experiments.score_on_test(runs, data) == pytest.approx(expected)

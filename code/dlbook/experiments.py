@@ -16,7 +16,7 @@ from dlbook.models import build_mlp, count_parameters
 from dlbook.preprocess import MnistSplits
 from dlbook.runtime import default_device, seed_everything
 from dlbook.store import cached
-from dlbook.train import History, evaluate, train
+from dlbook.train import History, train
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -178,8 +178,3 @@ def train_seeds(recipe: Recipe, data: MnistSplits, seeds: Sequence[int]) -> list
         model.to(device=default_device(), memory_format=_memory_format(data.x_train))
         runs.append(Run(recipe=recipe, seed=seed, model=model.eval(), history=History(**stored["history"])))
     return runs
-
-
-def score_on_test(runs: Sequence[Run], data: MnistSplits) -> list[float]:
-    """Return the test accuracy of each run's model, evaluated once on ``data.x_test``."""
-    return [evaluate(run.model, data.x_test, data.y_test)[1] for run in runs]
