@@ -19,7 +19,7 @@ def _tiny_splits() -> MnistSplits:
     g = torch.Generator().manual_seed(0)
     y = torch.arange(150) % 3
     x = torch.nn.functional.one_hot(y, 5).float() + 0.2 * torch.rand(150, 5, generator=g)
-    return MnistSplits(x[:90], y[:90], x[90:120], y[90:120], x[120:], y[120:])
+    return MnistSplits(x[:90], y[:90], x[90:120], y[90:120], x[120:], y[120:], "tiny")
 
 
 @pytest.mark.parametrize(("depth", "width"), [(1, 100), (2, 90), (3, 83), (3, 7)])

@@ -19,7 +19,7 @@ def _tiny_splits() -> MnistSplits:
     g = torch.Generator().manual_seed(0)
     y = torch.arange(240) % 3
     x = torch.nn.functional.one_hot(y, 6).float() * 2 + 0.3 * torch.rand(240, 6, generator=g)
-    return MnistSplits(x[:160], y[:160], x[160:200], y[160:200], x[200:], y[200:])
+    return MnistSplits(x[:160], y[:160], x[160:200], y[160:200], x[200:], y[200:], "tiny")
 
 
 def _tiny_images(n: int = 128) -> MnistSplits:
@@ -29,7 +29,7 @@ def _tiny_images(n: int = 128) -> MnistSplits:
     x = 0.1 * torch.rand(n, 1, 12, 12, generator=g)
     x[y == 0, :, 1:5, 1:5] += 1.0
     x[y == 1, :, 7:11, 7:11] += 1.0
-    return MnistSplits(x, y, x[:32], y[:32], x[:32], y[:32])
+    return MnistSplits(x, y, x[:32], y[:32], x[:32], y[:32], "tiny-images")
 
 
 TINY = Recipe(hidden_sizes=(8,), n_epochs=4, batch_size=32, lr=0.05, label_smoothing=0.1)
@@ -117,7 +117,7 @@ def test_train_model_trains_images_channels_last():
 def test_train_seeds_stores_runs_and_reloads_the_same_networks(recipe, data):
     runs = train_seeds(recipe, data, seeds=[0, 1])
     assert [r.seed for r in runs] == [0, 1]
-    assert len(list(store.store_dir().glob(f"{recipe.key()}-s*.pt"))) == 2
+    assert len(list(store.store_dir().glob(f"{recipe.key()}-{data.source}-s*.pt"))) == 2
     again = train_seeds(recipe, data, seeds=[0, 1])  # loaded from the store
     for run, loaded in zip(runs, again):
         assert loaded.history == run.history and not loaded.model.training
@@ -126,5 +126,8 @@ def test_train_seeds_stores_runs_and_reloads_the_same_networks(recipe, data):
     assert runs[0].final_val_acc == runs[0].history.val_acc[-1] and runs[0].n_params == count_parameters(runs[0].model)
     train_seeds(dataclasses.replace(recipe, label_smoothing=0.05), data, seeds=[0])
     assert len(list(store.store_dir().glob("*.pt"))) == 3  # the smoothing is part of the stored name
+    other_split = dataclasses.replace(data, x_train=data.x_val, y_train=data.y_val, source="tiny-other")
+    train_seeds(recipe, other_split, seeds=[0])
+    assert len(list(store.store_dir().glob("*.pt"))) == 4  # so is the data's source
     with pytest.raises(ValueError, match="seed"):
         train_seeds(recipe, data, seeds=[])

@@ -65,3 +65,16 @@ def test_load_splits_shapes_and_disjointness():
     assert 0.0 <= float(splits.x_train.min()) and float(splits.x_train.max()) <= 1.0
     images = preprocess.load_splits(flatten=False).x_val
     assert images.shape == (10000, 1, 28, 28)
+
+
+def test_splits_made_differently_have_different_sources():
+    sources = {preprocess.load_splits(flatten=f, n_val=n, seed=s).source
+               for f, n, s in [(True, 10000, 0), (False, 10000, 0), (True, 5000, 0), (True, 10000, 1)]}
+    assert len(sources) == 4  # the stored networks of one never serve another
+
+
+@pytest.mark.parametrize("source", ["", "has space", "a/b"])
+def test_splits_reject_a_source_that_is_not_a_name(source):
+    x, y = torch.zeros(2, 784), torch.zeros(2, dtype=torch.long)
+    with pytest.raises(ValueError, match="source"):
+        preprocess.MnistSplits(x, y, x, y, x, y, source)

@@ -161,7 +161,7 @@ def _stored_run(recipe: Recipe, data: MnistSplits, seed: int) -> dict:
 def train_seeds(recipe: Recipe, data: MnistSplits, seeds: Sequence[int]) -> list[Run]:
     """Train ``recipe`` once per seed on ``data``'s training split (validated on its validation split).
 
-    Runs are kept in :func:`dlbook.store.cached` under ``<recipe.key()>-s<seed>``: training is
+    Runs are kept in :func:`dlbook.store.cached` under ``<recipe.key()>-<data.source>-s<seed>``: training is
     seeded, so a stored run is the run this call would produce, and pages that need the same
     run share it. The test split is not touched. The models come back in eval mode on
     :func:`dlbook.runtime.default_device` (image models in channels-last memory, which makes
@@ -171,8 +171,8 @@ def train_seeds(recipe: Recipe, data: MnistSplits, seeds: Sequence[int]) -> list
         raise ValueError("seeds must name at least one seed")
     runs = []
     for seed in seeds:
-        stored = cached(f"{recipe.key()}-s{seed}", functools.partial(_stored_run, recipe, data, seed),
-                        depends_on=__name__)
+        stored = cached(f"{recipe.key()}-{data.source}-s{seed}",
+                        functools.partial(_stored_run, recipe, data, seed), depends_on=__name__)
         model = build_model(recipe, tuple(data.x_train.shape[1:]))
         model.load_state_dict(stored["state"])
         model.to(device=default_device(), memory_format=_memory_format(data.x_train))

@@ -40,7 +40,12 @@ def split_indices(n: int, n_val: int, seed: int) -> tuple[torch.Tensor, torch.Te
 
 @dataclass(frozen=True)
 class MnistSplits:
-    """MNIST ready for training: float inputs and int64 labels for train, validation and test."""
+    """MNIST ready for training: float inputs and int64 labels for train, validation and test.
+
+    ``source`` names how the splits were made (split seed, validation size, scaling, shape); it is
+    part of the key of every network stored from them, so splits made another way never share a
+    stored network. Splits built by hand must name themselves.
+    """
 
     x_train: torch.Tensor
     y_train: torch.Tensor
@@ -48,6 +53,12 @@ class MnistSplits:
     y_val: torch.Tensor
     x_test: torch.Tensor
     y_test: torch.Tensor
+    source: str
+
+    def __post_init__(self) -> None:
+        if not self.source or not all(c.isalnum() or c in "-_." for c in self.source):
+            raise ValueError("source must be a non-empty name of letters, digits, '-', '_' or '.', got "
+                             f"{self.source!r}")
 
 
 def load_splits(flatten: bool = True, n_val: int = 10000, seed: int = 0) -> MnistSplits:
@@ -65,4 +76,5 @@ def load_splits(flatten: bool = True, n_val: int = 10000, seed: int = 0) -> Mnis
         x_train=x[train_idx], y_train=y[train_idx],
         x_val=x[val_idx], y_val=y[val_idx],
         x_test=scale_images(test_images, flatten), y_test=test_labels.long(),
+        source=f"mnist-div255-{'flat' if flatten else 'image'}-val{n_val}-split{seed}",
     )
