@@ -136,3 +136,48 @@ def test_perturbations_tell_a_minimum_from_a_saddle():
     assert linear[0].weight.eq(0).all()  # the model itself is left unchanged
     with pytest.raises(ValueError, match="positive"):
         lowest_perturbed_loss(linear, xor_x, xor_y, radius=0.0, n_tries=5)
+
+
+def test_batch_of_sigmoid_nets_matches_train_toy():
+    from dlbook.playground import stack_parameters, train_sigmoid_batch
+
+    x, y = data()
+    subsets = [torch.ones(len(y), dtype=torch.bool), torch.arange(len(y)) % 3 != 0]
+    nets = [initialize_(build_mlp(2, (4, 3), 1, activation="sigmoid").double(), "default", seed=s)
+            for s in (0, 1)]
+    lrs = [0.5, 2.0]
+    weights = torch.stack([k.double() / k.sum() for k in subsets])
+    run = train_sigmoid_batch(stack_parameters(nets), x, y, weights, torch.tensor(lrs), 6)
+    assert run.loss.shape == run.accuracy.shape == (7, 2)
+    for b, (net, keep, lr) in enumerate(zip(nets, subsets, lrs)):
+        ref = train_toy(net, x[keep], y[keep], lr=lr, n_iters=6)
+        assert run.loss[:, b].tolist() == pytest.approx(ref.loss, abs=1e-12)
+        assert run.accuracy[:, b].tolist() == pytest.approx(ref.accuracy, abs=1e-12)
+        final = stack_parameters([net])
+        for (w, bias), (w_ref, b_ref) in zip(run.params, final):
+            assert torch.allclose(w[b], w_ref[0], atol=1e-12) and torch.allclose(bias[b], b_ref[0], atol=1e-12)
+
+
+def test_batch_tells_settling_from_swinging():
+    from dlbook.playground import stack_parameters, train_sigmoid_batch
+
+    # one output bias on a constant input, a quarter of the labels 0: the loss is a function of one
+    # variable with curvature p(1 - p) = 3/16 at its minimum, so steps below 32/3 settle and
+    # steps above swing between two states
+    x, y = torch.zeros(4, 1, dtype=torch.float64), torch.tensor([1, 1, 1, 0])
+    net = nn.Linear(1, 1).double()
+    with torch.no_grad():
+        net.weight.zero_()
+        net.bias.fill_(0.0)
+    params = stack_parameters([net, net])
+    run = train_sigmoid_batch(params, x, y, torch.full((2, 4), 0.25, dtype=torch.float64),
+                              torch.tensor([2.0, 12.0]), 40)
+    one_back, two_back = run.step_back
+    assert one_back[0] < two_back[0]  # settles
+    assert one_back[1] > 100 * two_back[1]  # swings between two states
+    with pytest.raises(ValueError, match="sample_weight"):
+        train_sigmoid_batch(params, x, y, torch.ones(3, 4), torch.tensor([1.0, 1.0]), 5)
+    with pytest.raises(ValueError, match="at least 2"):
+        train_sigmoid_batch(params, x, y, torch.ones(2, 4) / 4, torch.tensor([1.0, 1.0]), 1)
+    with pytest.raises(ValueError, match="same number"):
+        stack_parameters([])

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dlbook.models import linear_layers
 from dlbook.probes import gradient_norms
 from dlbook.runtime import generator
 
@@ -189,3 +190,103 @@ def lowest_perturbed_loss(
         torch.nn.utils.vector_to_parameters(theta + radius * step / step.norm(), probe.parameters())
         lowest = min(lowest, loss_and_accuracy(probe, x, y)[0])
     return lowest
+
+
+@dataclass
+class BatchRun:
+    """The record of one :func:`train_sigmoid_batch` run of ``B`` networks.
+
+    ``loss`` and ``accuracy`` are ``(n_iters + 1, B)`` tensors (training set of each network,
+    before the first update and after each update); ``params`` holds the final ``(weight, bias)``
+    of every layer, shaped ``(B, out, in)`` and ``(B, out)``; ``step_back[k - 1]`` is the ``(B,)``
+    distance, over all parameters, between the final state and the state ``k`` updates earlier
+    (``k = 1, 2``): about 0 for ``k = 1`` where a run has settled, for ``k = 2`` where it swings
+    between two states.
+    """
+
+    loss: torch.Tensor
+    accuracy: torch.Tensor
+    params: list[tuple[torch.Tensor, torch.Tensor]]
+    step_back: tuple[torch.Tensor, torch.Tensor]
+
+
+def stack_parameters(models: Sequence[nn.Module]) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Return every ``nn.Linear`` layer's ``(weight, bias)`` of equally shaped ``models``, stacked.
+
+    The result, one ``(B, out, in)`` weight and ``(B, out)`` bias per layer for ``B = len(models)``,
+    is the ``params`` argument of :func:`train_sigmoid_batch`. The tensors are copies.
+    """
+    layers = [linear_layers(m) for m in models]
+    if not layers or any(len(ls) != len(layers[0]) for ls in layers):
+        raise ValueError("expected at least one model, all with the same number of linear layers")
+    return [(torch.stack([ls[l].weight.detach() for ls in layers]),
+             torch.stack([ls[l].bias.detach() for ls in layers])) for l in range(len(layers[0]))]
+
+
+def _forward_batch(params: list[tuple[torch.Tensor, torch.Tensor]], x: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+    """Every layer's input ``(B, N, width)`` and the logits ``(B, N)`` of a batch of sigmoid MLPs."""
+    h = x.expand(params[0][0].shape[0], *x.shape)
+    inputs = []
+    for l, (w, b) in enumerate(params):
+        inputs.append(h)
+        s = h @ w.transpose(1, 2) + b.unsqueeze(1)
+        h = torch.sigmoid(s) if l < len(params) - 1 else s
+    return inputs, h.squeeze(2)
+
+
+def train_sigmoid_batch(
+    params: list[tuple[torch.Tensor, torch.Tensor]],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    sample_weight: torch.Tensor,
+    lr: torch.Tensor,
+    n_iters: int,
+) -> BatchRun:
+    """Train ``B`` sigmoid MLPs (one output logit) at once by full-batch gradient descent; return a :class:`BatchRun`.
+
+    ``params`` lists every layer's ``(weight, bias)`` for all networks, shaped ``(B, out, in)``
+    and ``(B, out)`` (the last layer has ``out = 1``); they are not changed. Every hidden layer is
+    a sigmoid, as in ``build_mlp(..., activation="sigmoid")``. Each network sees the same points
+    ``x`` ``(N, d)``, labels ``y`` ``(N,)`` in {0, 1}, with its own weights ``sample_weight``
+    ``(B, N)`` (each row sums to 1; a point with weight 0 is left out), so that network ``b``'s
+    loss is its weighted mean binary cross-entropy: a row of ``1 / n`` on ``n`` kept points is
+    :func:`train_toy` on those points. ``lr`` ``(B,)`` holds each network's step. The gradients
+    are written out by hand (back-propagation through the batch), and the only Python loop is
+    over iterations.
+    """
+    if x.dim() != 2 or y.dim() != 1 or len(x) != len(y) or len(x) == 0:
+        raise ValueError(f"expected x (N, d) and y (N,) with N > 0, got {tuple(x.shape)} and {tuple(y.shape)}")
+    n_nets = params[0][0].shape[0]
+    if sample_weight.shape != (n_nets, len(x)) or lr.shape != (n_nets,):
+        raise ValueError(f"expected sample_weight ({n_nets}, {len(x)}) and lr ({n_nets},), "
+                         f"got {tuple(sample_weight.shape)} and {tuple(lr.shape)}")
+    if n_iters < 2 or not bool((lr > 0).all()):
+        raise ValueError(f"n_iters must be at least 2 and every lr positive, got {n_iters} and {lr.tolist()}")
+    if params[-1][0].shape[1] != 1 or params[0][0].shape[2] != x.shape[1]:
+        raise ValueError("the first layer must take x's columns and the last must have one output")
+    params = [(w.detach().clone(), b.detach().clone()) for w, b in params]
+    target = y.to(x.dtype)
+    step = lr.to(x.dtype).view(-1, 1, 1)
+    losses, accuracies, history = [], [], []
+
+    for _ in range(n_iters + 1):
+        inputs, logits = _forward_batch(params, x)
+        loss = F.binary_cross_entropy_with_logits(logits, target.expand_as(logits), reduction="none")
+        losses.append((sample_weight * loss).sum(1))
+        accuracies.append((sample_weight * ((logits > 0) == (target > 0.5)).to(x.dtype)).sum(1))
+        history = (history + [params])[-3:]
+        if len(losses) == n_iters + 1:
+            break
+        delta = (sample_weight * (torch.sigmoid(logits) - target)).unsqueeze(2)  # (B, N, 1)
+        grads = []
+        for l in range(len(params) - 1, -1, -1):
+            w, _ = params[l]
+            grads.append((delta.transpose(1, 2) @ inputs[l], delta.sum(1)))
+            if l:
+                a = inputs[l]
+                delta = (delta @ w) * a * (1 - a)
+        params = [(w - step * gw, b - step.squeeze(2) * gb)
+                  for (w, b), (gw, gb) in zip(params, reversed(grads))]
+    flat = [torch.cat([t.flatten(1) for pair in state for t in pair], 1) for state in history]
+    return BatchRun(torch.stack(losses), torch.stack(accuracies), params,
+                    ((flat[-1] - flat[-2]).norm(dim=1), (flat[-1] - flat[-3]).norm(dim=1)))
