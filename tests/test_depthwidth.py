@@ -7,7 +7,7 @@ matplotlib.use("Agg")
 import pytest
 import torch
 
-from dlbook import depthwidth, plots
+from dlbook import depthwidth
 from dlbook.experiments import Recipe, build_model
 from dlbook.models import count_parameters
 from dlbook.preprocess import MnistSplits
@@ -47,7 +47,7 @@ def test_matched_recipes_are_budget_major_with_equal_widths():
         depthwidth.matched_recipes([], [25000], BASE)
 
 
-def test_study_points_paired_comparisons_and_plot():
+def test_study_points_and_their_paired_difference():
     data = _tiny_splits()
     recipes = [Recipe(hidden_sizes=(w,) * d, n_epochs=2, batch_size=32, lr=0.05) for d, w in [(1, 6), (2, 4)]]
     points = depthwidth.run_study(recipes, data, seeds=[0, 1])
@@ -58,16 +58,10 @@ def test_study_points_paired_comparisons_and_plot():
         assert p.val_accs[0] == pytest.approx(float(p.val_correct[0].double().mean()))
         assert p.val().low <= p.val().mean <= p.val().high and 0 <= p.test().mean <= 1
         assert len(p.test_correct[0]) == len(data.y_test) and p.val_std >= 0
-    comparisons = depthwidth.paired_by_seed(points[1], points[0])
-    assert [c.difference for c in comparisons] == pytest.approx(
-        [a - b for a, b in zip(points[1].val_accs, points[0].val_accs)])
+        assert len(p.train_loss) == 2 and all(len(losses) == 2 for losses in p.train_loss)  # seeds x epochs
     both = depthwidth.difference(points[1], points[0])
-    assert both.mean == pytest.approx(sum(c.difference for c in comparisons) / 2)
+    assert both.mean == pytest.approx(sum(a - b for a, b in zip(points[1].val_accs, points[0].val_accs)) / 2)
     assert both.low <= both.mean <= both.high
-    fig = plots.plot_accuracy_vs_params(points)
-    ax = fig.axes[0]
-    assert ax.get_xscale() == "log" and len(ax.get_legend().get_texts()) == 2
-    assert "parameters" in ax.get_xlabel() and "%" in ax.get_ylabel()
 
 
 def test_study_rejects_one_seed_and_unequal_widths():
@@ -76,5 +70,3 @@ def test_study_rejects_one_seed_and_unequal_widths():
         depthwidth.run_study([BASE], data, seeds=[0])
     with pytest.raises(ValueError, match="equal widths"):
         depthwidth.run_study([Recipe(hidden_sizes=(4, 2), n_epochs=1, batch_size=32, lr=0.05)], data, seeds=[0, 1])
-    with pytest.raises(ValueError):
-        plots.plot_accuracy_vs_params([])

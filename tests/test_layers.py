@@ -10,7 +10,7 @@ LAYERS = {
     "data": {"mnist", "preprocess", "toydata", "corruption"},
     "models": {"models", "cnn", "initialization", "logic_nets", "convarith", "pooling", "probes"},
     "training and evaluation": {"train", "playground", "survival"},
-    "experiments and store": {"store", "storearchive", "experiments", "depthwidth"},
+    "experiments and store": {"store", "storearchive", "experiments", "stackedseeds", "depthwidth"},
     "metrics": {"metrics"},
     "plots": {"plots", "toyplots", "cnnplots"},
     "build": {"buildhooks"},

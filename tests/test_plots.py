@@ -102,3 +102,30 @@ def test_png_records_the_smallest_text_size():
     png = Image.open(io.BytesIO(base64.b64decode(plots.png_with_text_size(fig))))
     assert float(png.text[plots.TEXT_SIZE_KEY]) == pytest.approx(9 * 100 / 72, abs=0.01)
     plt.close(fig)
+
+
+def test_plot_depth_study_shows_accuracy_and_gaps_with_intervals():
+    from dlbook.depthwidth import StudyPoint
+
+    g = torch.Generator().manual_seed(0)
+
+    def point(depth, budget, accuracy):
+        correct = tuple(torch.rand(400, generator=g) < accuracy for _ in range(3))
+        return StudyPoint(depth=depth, width=10, n_params=budget, seeds=(0, 1, 2),
+                          val_correct=correct, test_correct=correct)
+
+    budgets = [10_000, 10_000, 10_000, 40_000, 40_000, 40_000]
+    points = [point(d, b, 0.8 + 0.02 * d + b / 1e6) for b in (10_000, 40_000) for d in (1, 2, 3)]
+    fig = plots.plot_depth_study(points, budgets)
+    top, bottom = fig.axes
+    assert bottom.get_xscale() == "log" and list(bottom.get_xticks()) == [10_000, 40_000]
+    assert [t.get_text() for t in top.get_legend().get_texts()] == [
+        "1 hidden layer", "2 hidden layers", "3 hidden layers"]
+    assert [t.get_text() for t in bottom.get_legend().get_texts()] == ["2 minus 1 layer", "3 minus 2 layers"]
+    assert "%" in top.get_ylabel() and "percentage points" in bottom.get_ylabel()
+    assert "parameters" in bottom.get_xlabel()
+    # the top panel's first line: depth 1's mean test accuracy, in percent
+    assert list(top.lines[0].get_ydata()) == pytest.approx(
+        [100 * float(torch.stack(p.test_correct).double().mean()) for p in points if p.depth == 1])
+    with pytest.raises(ValueError):
+        plots.plot_depth_study(points, budgets[:-1])

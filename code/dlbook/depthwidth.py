@@ -8,12 +8,10 @@ from dataclasses import dataclass
 
 import torch
 
-from dlbook.experiments import Recipe, train_seeds
+from dlbook.experiments import Recipe
 from dlbook.preprocess import MnistSplits
-from dlbook.stats import (PairedComparison, SeedsAndImages, accuracy_over_seeds, difference_over_seeds, mean_std,
-                          paired_comparison)
-from dlbook.train import predict
-
+from dlbook.stackedseeds import predict_stacked, stacked_seeds
+from dlbook.stats import SeedsAndImages, accuracy_over_seeds, difference_over_seeds, mean_std
 
 
 def n_params(depth: int, width: int, n_in: int = 784, n_out: int = 10) -> int:
@@ -46,7 +44,7 @@ class StudyPoint:
     """One architecture of the study: ``depth`` hidden layers of ``width`` units, scored per seed.
 
     ``val_correct[i]`` and ``test_correct[i]`` say, for every validation and test image, whether
-    seed ``seeds[i]``'s model is right.
+    seed ``seeds[i]``'s model is right; ``train_loss[i]`` is its training loss after each epoch.
     """
 
     depth: int
@@ -55,6 +53,7 @@ class StudyPoint:
     seeds: tuple[int, ...]
     val_correct: tuple[torch.Tensor, ...]
     test_correct: tuple[torch.Tensor, ...]
+    train_loss: tuple[tuple[float, ...], ...] = ()
 
     @property
     def val_accs(self) -> tuple[float, ...]:
@@ -76,26 +75,25 @@ class StudyPoint:
 
 
 def run_study(recipes: Sequence[Recipe], data: MnistSplits, seeds: Sequence[int]) -> list[StudyPoint]:
-    """Train every recipe with every seed; score each model once on validation and once on test."""
+    """Train every recipe with every seed; score each model once on validation and once on test.
+
+    The seeds of one recipe are trained together (:func:`dlbook.stackedseeds.stacked_seeds`), each
+    as :func:`dlbook.experiments.train_model` would train it alone, and kept in the store.
+    """
     if len(seeds) < 2:
         raise ValueError(f"need at least two seeds for error bars, got {list(seeds)}")
     points = []
     for recipe in recipes:
         if len(set(recipe.hidden_sizes)) != 1:
             raise ValueError(f"study recipes must have equal widths, got hidden_sizes={recipe.hidden_sizes}")
-        runs = train_seeds(recipe, data, seeds)
+        net, losses = stacked_seeds(recipe, data, seeds)
+        val = predict_stacked(net, data.x_val) == data.y_val
+        test = predict_stacked(net, data.x_test) == data.y_test
         points.append(StudyPoint(depth=len(recipe.hidden_sizes), width=recipe.hidden_sizes[0],
-                                 n_params=runs[0].n_params, seeds=tuple(seeds),
-                                 val_correct=tuple(predict(run.model, data.x_val) == data.y_val for run in runs),
-                                 test_correct=tuple(predict(run.model, data.x_test) == data.y_test for run in runs)))
+                                 n_params=sum(p.numel() for p in net.parameters()) // len(seeds),
+                                 seeds=tuple(seeds), val_correct=tuple(val), test_correct=tuple(test),
+                                 train_loss=tuple(tuple(x) for x in losses)))
     return points
-
-
-def paired_by_seed(a: StudyPoint, b: StudyPoint) -> list[PairedComparison]:
-    """Compare ``a`` with ``b`` on the validation images, seed by seed (accuracy of a minus b)."""
-    if a.seeds != b.seeds:
-        raise ValueError(f"points must share their seeds, got {a.seeds} and {b.seeds}")
-    return [paired_comparison(ca, cb) for ca, cb in zip(a.val_correct, b.val_correct)]
 
 
 def difference(a: StudyPoint, b: StudyPoint) -> SeedsAndImages:

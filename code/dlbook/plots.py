@@ -167,39 +167,59 @@ def plot_class_counts(labels: torch.Tensor, title: str = "") -> Figure:
     return fig
 
 
-#: Colour and marker of each network depth in :func:`plot_accuracy_vs_params`.
+#: Colour and marker of each network depth in :func:`plot_depth_study`.
 DEPTH_STYLE = {1: (COLORS["train"], "o"), 2: (COLORS["val"], "s"), 3: (COLORS["test"], "^")}
 
 
-def plot_accuracy_vs_params(points: Sequence[StudyPoint]) -> Figure:
-    """Return validation accuracy (%) against parameter count (log scale), one series per depth.
+def plot_depth_study(points: Sequence[StudyPoint], budgets: Sequence[int]) -> Figure:
+    """Return test accuracy (%) against parameters, one line per depth, above the gaps between depths.
 
-    Points of equal parameter count are spread a little sideways so that they do not hide each
-    other. Thick bars: one standard deviation over seeds; thin bars: the 95% interval of the mean
-    over seeds and validation images.
+    ``budgets[i]`` is the parameter budget of ``points[i]``; the points of one budget are compared.
+    Top: each depth's mean test accuracy over its seeds with the 95% interval over seeds and test
+    images. Bottom: deeper minus shallower (each depth minus the next shallower one), in percentage
+    points, with the interval of the paired difference. Both axes log-scaled in parameters; the
+    points of one budget are spread a little sideways so that their bars do not hide each other.
     """
-    if not points:
-        raise ValueError("points must not be empty")
-    fig, ax = plt.subplots(figsize=(6.4, 3.6), layout="constrained")
+    from dlbook.stats import difference_over_seeds  # plotting reads the test scores, it trains nothing
+
+    if not points or len(points) != len(budgets):
+        raise ValueError(f"expected one budget per point, got {len(points)} points and {len(budgets)} budgets")
     depths = sorted({p.depth for p in points})
+    by_shape = {(p.depth, b): p for p, b in zip(points, budgets)}
+    grid = sorted(set(budgets))
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.0, 6.2), sharex=True, layout="constrained",
+                                      height_ratios=(1.1, 1))
+
+    def shifted(i: int, n: int) -> float:
+        return math.exp(0.05 * (i - (n - 1) / 2))  # a small sideways offset on the log axis
+
     for i, depth in enumerate(depths):
-        row = sorted((p for p in points if p.depth == depth), key=lambda p: p.n_params)
         color, marker = DEPTH_STYLE.get(depth, (COLORS["neutral"], "D"))
-        shift = math.exp(0.04 * (i - (len(depths) - 1) / 2))  # a small sideways offset on the log axis
-        xs = [p.n_params * shift for p in row]
-        summaries = [p.val() for p in row]
-        means = [100 * s.mean for s in summaries]
-        ax.errorbar(xs, means, yerr=[[100 * (s.mean - s.low) for s in summaries],
-                                     [100 * (s.high - s.mean) for s in summaries]],
-                    fmt="none", ecolor=color, elinewidth=0.8, alpha=0.6)
-        ax.errorbar(xs, means, yerr=[100 * p.val_std for p in row], color=color, marker=marker,
-                    capsize=4, elinewidth=2.2, linestyle="-", label=f"{depth} hidden layer{'s' if depth > 1 else ''}")
-    ax.set_xscale("log")
-    ax.set_xticks(sorted({p.n_params for p in points if p.depth == depths[0]}))  # one tick per budget
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1000:.1f}k"))
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    low, high = min(p.n_params for p in points), max(p.n_params for p in points)
-    ax.set_xlim(low / 1.25, high * 1.25)
-    ax.set(xlabel="trainable parameters (log scale)", ylabel="validation accuracy (%)")
-    ax.legend(loc="lower right")
+        row = [(b, by_shape[depth, b]) for b in grid if (depth, b) in by_shape]
+        summaries = [p.test() for _, p in row]
+        top.errorbar([b * shifted(i, len(depths)) for b, _ in row], [100 * s.mean for s in summaries],
+                     yerr=[[100 * (s.mean - s.low) for s in summaries], [100 * (s.high - s.mean) for s in summaries]],
+                     color=color, marker=marker, capsize=4, elinewidth=1.6,
+                     label=f"{depth} hidden layer{'s' if depth > 1 else ''}")
+    pairs = list(zip(depths[1:], depths[:-1]))
+    for i, (deeper, shallower) in enumerate(pairs):
+        color, marker = DEPTH_STYLE.get(deeper, (COLORS["neutral"], "D"))
+        row = [b for b in grid if (deeper, b) in by_shape and (shallower, b) in by_shape]
+        gaps = [difference_over_seeds(by_shape[deeper, b].test_correct, by_shape[shallower, b].test_correct)
+                for b in row]
+        bottom.errorbar([b * shifted(i, len(pairs)) for b in row], [100 * g.mean for g in gaps],
+                        yerr=[[100 * (g.mean - g.low) for g in gaps], [100 * (g.high - g.mean) for g in gaps]],
+                        color=color, marker=marker, capsize=4, elinewidth=1.6, linestyle="--",
+                        label=f"{deeper} minus {shallower} layer{'s' if shallower > 1 else ''}")
+    bottom.axhline(0, color=COLORS["neutral"], linewidth=1)
+    bottom.set_xscale("log")
+    bottom.set_xticks(grid)
+    bottom.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1000:.0f}k"))
+    bottom.xaxis.set_minor_formatter(NullFormatter())
+    bottom.set_xlim(grid[0] / 1.3, grid[-1] * 1.3)
+    top.set(ylabel="test accuracy (%)")
+    top.legend(loc="lower right")
+    bottom.set(xlabel="trainable parameters (log scale; budget)", ylabel="deeper minus shallower\n(percentage points)")
+    bottom.legend(loc="best")
+    top.tick_params(labelbottom=True)
     return fig
