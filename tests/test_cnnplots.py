@@ -114,19 +114,43 @@ def test_image_rows_one_row_per_entry_labelled_and_centred_when_symmetric():
         cnnplots.plot_image_rows(rows, ["only one"])
 
 
-def test_sweep_errors_start_at_zero_with_a_tolerance_band():
+def test_sweep_errors_start_at_zero_with_a_reference_line_and_interval_bars():
     errors = np.array([[70, 72, 80], [66, 70, 84]])  # two seeds, three values
-    fig = cnnplots.plot_sweep_errors([0.0, 0.2, 0.5], errors, tolerance=15, xlabel="dropout p", n_images=10000)
+    bounds = np.array([[np.nan, 60.0, 75.0], [np.nan, 82.0, 89.0]])  # no bar at the reference
+    fig = cnnplots.plot_sweep_errors([0.0, 0.2, 0.5], errors, xlabel="dropout p", n_images=10000, bounds=bounds)
     ax = fig.axes[0]
-    assert ax.get_ylim()[0] == 0 and ax.get_ylim()[1] >= errors.max()
+    assert ax.get_ylim()[0] == 0 and ax.get_ylim()[1] >= 89.0
     assert ax.get_ylabel() == "validation errors (of 10,000 images)" and list(ax.get_xticks()) == [0.0, 0.2, 0.5]
     assert list(ax.lines[-1].get_ydata()) == pytest.approx([68.0, 71.0, 82.0])  # the mean over the seeds
-    assert len(ax.patches) == 1  # the tolerance band around the reference mean 68
+    assert list(ax.lines[0].get_ydata()) == pytest.approx([68.0, 68.0])  # dashed line at the reference mean
+    assert len(ax.containers) == 1 and len(ax.containers[0].lines[0].get_xdata()) == 2  # bars at p = 0.2, 0.5
     with pytest.raises(ValueError, match="shape"):
-        cnnplots.plot_sweep_errors([0.0, 0.2], errors, tolerance=15, xlabel="p", n_images=10000)
+        cnnplots.plot_sweep_errors([0.0, 0.2], errors, xlabel="p", n_images=10000)
+    with pytest.raises(ValueError, match="bounds"):
+        cnnplots.plot_sweep_errors([0.0, 0.2, 0.5], errors, xlabel="p", n_images=10000, bounds=bounds[:, :2])
     labels = ax.get_legend_handles_labels()[1]
     assert "seed 0" in labels and "seed 1" in labels  # one legend entry per seed, with its own marker
-    seed_x = [list(line.get_xdata()) for line in ax.lines[:2]]
+    seed_x = [list(line.get_xdata()) for line in ax.lines[1:3]]
     assert seed_x[0][2] < 0.5 < seed_x[1][2]  # shifted either side of the mean at p = 0.5
     with pytest.raises(ValueError, match="seeds"):
-        cnnplots.plot_sweep_errors([0.0, 0.2, 0.5], errors, tolerance=15, xlabel="p", n_images=10000, seeds=[0])
+        cnnplots.plot_sweep_errors([0.0, 0.2, 0.5], errors, xlabel="p", n_images=10000, seeds=[0])
+    plain = cnnplots.plot_sweep_errors([0.0, 0.2, 0.5], errors, xlabel="p", n_images=10000)
+    assert not plain.axes[0].containers and plain.axes[0].get_ylim()[1] >= errors.max()
+
+
+def test_shift_maps_one_panel_per_network_on_a_shared_percent_scale_read_like_the_image():
+    shifts = list(range(-2, 3))
+    maps = {"max": np.full((5, 5), 0.9), "strided": np.full((5, 5), 0.5)}
+    maps["max"][0, 4] = 1.0  # dy = -2 (up), dx = +2 (right)
+    fig = cnnplots.plot_shift_maps(maps, shifts)
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in panels] == ["max", "strided"]
+    assert {ax.images[0].get_clim() for ax in panels} == {(50.0, 100.0)}  # percent, shared
+    left, right, bottom, top = panels[0].images[0].get_extent()
+    assert (left, right) == (-2.5, 2.5) and (bottom, top) == (2.5, -2.5)  # dy grows downward
+    assert panels[0].get_xlabel() == "dx, right (pixels)" and panels[0].get_ylabel() == "dy, down (pixels)"
+    assert any(ax.get_ylabel() == "test accuracy (%)" for ax in fig.axes)  # the colour bar
+    with pytest.raises(ValueError, match="shape"):
+        cnnplots.plot_shift_maps({"a": np.zeros((4, 5))}, shifts)
+    with pytest.raises(ValueError, match="at least one"):
+        cnnplots.plot_shift_maps({}, shifts)

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from dlbook.corruption import dim_images, shift_images, zero_pixels
+from dlbook.corruption import dim_images, shift_images, translate_images, zero_pixels
 
 
 def _images(n=6, c=1, h=7, w=9):
@@ -86,3 +86,35 @@ def test_dim_images_is_the_expected_image_of_zero_pixels():
         dim_images(x, 1.5)
     with pytest.raises(ValueError, match="shape"):
         dim_images(torch.ones(2, 4, 4), 0.5)
+
+
+def test_translate_images_moves_every_image_by_every_offset():
+    x = torch.zeros(3, 2, 9, 9)
+    x[:, :, 4, 4] = 1.0  # one bright pixel in the centre of every image and channel
+    shifts = [(dx, dy) for dy in range(-3, 4) for dx in range(-3, 4)]
+    out = translate_images(x, shifts)
+    assert out.shape == (len(shifts), 3, 2, 9, 9)
+    for s, (dx, dy) in enumerate(shifts):
+        rows, cols = torch.nonzero(out[s, :, 0] == 1, as_tuple=True)[1:]
+        assert torch.all(rows == 4 + dy) and torch.all(cols == 4 + dx)  # dx right, dy down
+        assert torch.equal(out[s, :, 0], out[s, :, 1])  # every channel alike
+    assert out.sum() == len(shifts) * 3 * 2  # nothing lost: the pixel stays inside
+
+
+def test_translate_images_agrees_with_shift_images_and_fills_with_zero():
+    x = torch.rand(40, 1, 6, 6) + 0.5  # no pixel is 0 before the move
+    random = shift_images(x, 2, seed=5)
+    grid = translate_images(x, [(dx, dy) for dy in range(-2, 3) for dx in range(-2, 3)])
+    for i in range(len(x)):  # each randomly moved image is one of the grid's (exact copies of pixels)
+        assert sum(torch.equal(random[i], grid[s, i]) for s in range(25)) == 1
+    moved = translate_images(x, [(2, -1)])[0]
+    assert torch.all(moved[:, :, :, :2] == 0) and torch.all(moved[:, :, -1:, :] == 0)  # moved in: 0
+    assert torch.equal(moved[:, :, :-1, 2:], x[:, :, 1:, :-2])  # the rest: the image, moved
+    assert torch.equal(translate_images(x, [(0, 0)])[0], x)
+
+
+@pytest.mark.parametrize("shifts,match", [([], "non-empty"), ([(1.0, 0)], "int"), ([(True, 0)], "int"),
+                                          ([(0, 6)], "smaller")])
+def test_translate_images_bad_input_raises(shifts, match):
+    with pytest.raises(ValueError, match=match):
+        translate_images(torch.ones(2, 1, 6, 6), shifts)

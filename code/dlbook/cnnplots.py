@@ -141,47 +141,60 @@ def plot_robustness(
 def plot_sweep_errors(
     values: Sequence[float],
     errors: np.ndarray,
-    tolerance: float,
     xlabel: str,
     n_images: int,
     seeds: Sequence[int] | None = None,
+    bounds: np.ndarray | None = None,
     ax: plt.Axes | None = None,
 ) -> Figure:
-    """Plot error counts against a setting on an axis from zero: each seed, their mean, and a tolerance band.
+    """Plot error counts against a setting on an axis from zero: each seed, their mean, and intervals.
 
     ``errors`` has shape ``(n_seeds, len(values))`` (misclassified images out of ``n_images``);
     ``seeds`` names its rows in the legend (default 0, 1, ...). Each seed's open marker is shifted
     a little sideways so that none hides under another or under the mean, drawn as a line with
-    short horizontal bars.
-    The band spans ``tolerance`` images either side of the mean at ``values[0]`` (the reference),
-    so a reader sees which changes are smaller than the tolerance. The axis starts at zero, so
-    the heights compare error counts in proportion.
+    short horizontal bars. A dashed line marks the mean at ``values[0]`` (the reference).
+    ``bounds``, of shape ``(2, len(values))``, gives for each value the low and high end of an
+    interval drawn as an error bar on its mean (NaN: no bar, as for the reference itself); 3G
+    passes the 95% interval of the difference from the reference, so a bar that crosses the
+    dashed line is a difference the data cannot resolve. The axis starts at zero, so the heights
+    compare error counts in proportion.
     """
     errors = np.asarray(errors, dtype=float)
     if errors.ndim != 2 or errors.shape[1] != len(values):
         raise ValueError(f"errors must have shape (n_seeds, {len(values)}), got {errors.shape}")
-    if tolerance < 0 or n_images < 1:
-        raise ValueError(f"expected tolerance >= 0 and n_images >= 1, got {tolerance} and {n_images}")
+    if n_images < 1:
+        raise ValueError(f"expected n_images >= 1, got {n_images}")
     seeds = list(range(len(errors))) if seeds is None else list(seeds)
     if len(seeds) != len(errors):
         raise ValueError(f"expected {len(errors)} seeds, one per row of errors, got {len(seeds)}")
+    if bounds is not None:
+        bounds = np.asarray(bounds, dtype=float)
+        if bounds.shape != (2, len(values)):
+            raise ValueError(f"bounds must have shape (2, {len(values)}), got {bounds.shape}")
     if ax is None:
-        fig, ax = plt.subplots(figsize=(5, 3.4), layout="constrained")
+        fig, ax = plt.subplots(figsize=(6.4, 3.6), layout="constrained")
     else:
         fig = ax.figure
-    reference = errors[:, 0].mean()
-    ax.axhspan(reference - tolerance, reference + tolerance, color=COLORS["neutral"], alpha=0.15,
-               label=f"within {tolerance:g} images of the mean at {values[0]:g}")
+    x = np.asarray(values, dtype=float)
+    mean = errors.mean(axis=0)
+    ax.axhline(mean[0], color=COLORS["neutral"], linestyle="--", linewidth=1,
+               label=f"mean at {values[0]:g}")
     gap = float(np.diff(sorted(values)).min()) if len(values) > 1 else 1.0
     for i, (seed, seed_errors) in enumerate(zip(seeds, errors)):
         shift = (i - (len(errors) - 1) / 2) * 0.15 * gap  # side by side, clear of the mean's bar
-        ax.plot(np.asarray(values, dtype=float) + shift, seed_errors, linestyle="none", marker="os^v"[i % 4],
+        ax.plot(x + shift, seed_errors, linestyle="none", marker="os^v"[i % 4],
                 color=COLORS["neutral"], markerfacecolor="none", label=f"seed {seed}")
-    ax.plot(values, errors.mean(axis=0), marker="_", markersize=16, markeredgewidth=2, color=COLORS["val"],
+    if bounds is not None:
+        shown = np.isfinite(bounds).all(axis=0)
+        ax.errorbar(x[shown], mean[shown], yerr=[mean[shown] - bounds[0, shown], bounds[1, shown] - mean[shown]],
+                    linestyle="none", color=COLORS["val"], capsize=3,
+                    label=f"interval of the change from {values[0]:g}")
+    ax.plot(x, mean, marker="_", markersize=16, markeredgewidth=2, color=COLORS["val"],
             label="mean of the seeds")
+    top = max(errors.max(), np.nanmax(bounds) if bounds is not None else 0.0)
     ax.set(xlabel=xlabel, ylabel=f"validation errors (of {n_images:,} images)", xticks=list(values),
-           ylim=(0, 1.3 * errors.max()))
-    ax.legend(loc="lower right")
+           ylim=(0, 1.15 * top))
+    ax.legend(loc="upper left", fontsize="small")  # errors grow with the setting in 3G: left is free
     return fig
 
 
@@ -245,4 +258,43 @@ def plot_image_rows(rows: Sequence[torch.Tensor], labels: Sequence[str], cmap: s
             arr = np.asarray(image.detach().cpu(), dtype=float)
             limit = float(np.abs(arr).max()) or 1.0
             ax.imshow(arr, cmap=cmap, vmin=-limit if symmetric else None, vmax=limit if symmetric else None)
+    return fig
+
+
+def plot_shift_maps(
+    maps: dict[str, np.ndarray],
+    shifts: Sequence[int],
+    colorbar_label: str = "test accuracy (%)",
+    cmap: str = "viridis",
+) -> Figure:
+    """Return one heat map per network, side by side, of accuracy for every whole-pixel shift.
+
+    ``maps[name]`` has shape ``(len(shifts), len(shifts))`` holding fractions in [0, 1]: entry
+    ``[i, j]`` is the accuracy with every image moved ``shifts[j]`` pixels right (``dx``) and
+    ``shifts[i]`` down (``dy``), so each panel reads like the image plane (up is up). All panels
+    share one colour scale, in percent, from the lowest to the highest value of any map; a small
+    ring marks the unshifted images.
+    """
+    if not maps:
+        raise ValueError("need at least one map")
+    arrays = {name: 100 * np.asarray(m, dtype=float) for name, m in maps.items()}
+    for name, arr in arrays.items():
+        if arr.shape != (len(shifts), len(shifts)):
+            raise ValueError(f"maps[{name!r}] must have shape {(len(shifts), len(shifts))}, got {arr.shape}")
+    lo = min(a.min() for a in arrays.values())
+    hi = max(a.max() for a in arrays.values())
+    first, last = min(shifts), max(shifts)
+    ticks = [s for s in shifts if s % 2 == 0] if len(shifts) > 5 else list(shifts)
+    # narrow panels with few ticks: the labels stay legible when a phone shrinks the figure
+    fig, axes = plt.subplots(1, len(arrays), figsize=(1.9 * len(arrays) + 0.8, 2.5), layout="constrained",
+                             squeeze=False, sharey=True)
+    for ax, (name, arr) in zip(axes.flat, arrays.items()):
+        image = ax.imshow(arr, vmin=lo, vmax=hi, cmap=cmap,
+                          extent=(first - 0.5, last + 0.5, last + 0.5, first - 0.5))
+        ax.plot([0], [0], marker="o", markersize=7, markerfacecolor="none", markeredgecolor="black")
+        ax.set(title=name, xlabel="dx, right (pixels)", xticks=ticks, yticks=ticks)
+        ax.title.set_fontsize(10)
+        ax.grid(False)
+    axes.flat[0].set_ylabel("dy, down (pixels)")
+    fig.colorbar(image, ax=axes, shrink=0.85, label=colorbar_label)
     return fig

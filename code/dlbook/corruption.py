@@ -1,4 +1,5 @@
-"""Seeded, vectorized corruptions of image batches: missing (zeroed) pixels, small random shifts, and dimming."""
+"""Seeded, vectorized corruptions of image batches: missing (zeroed) pixels, small random shifts, every
+fixed shift of a grid, and dimming."""
 
 from __future__ import annotations
 
@@ -76,3 +77,25 @@ def shift_images(x: torch.Tensor, max_shift: int, seed: int) -> torch.Tensor:
     out = padded.permute(0, 2, 3, 1)[batch, rows[:, :, None],
                                      cols[:, None, :]]  # (N, H, W, C)
     return out.permute(0, 3, 1, 2).contiguous()
+
+
+def translate_images(x: torch.Tensor, shifts: list[tuple[int, int]]) -> torch.Tensor:
+    """Return every image of ``x`` (N, C, H, W) moved by every offset: shape (S, N, C, H, W).
+
+    Entry ``s`` holds all images moved by ``shifts[s] = (dx, dy)`` whole pixels, ``dx`` to the
+    right and ``dy`` down (negative: left, up); what moves in from outside the image is 0 (the
+    background of MNIST), what moves out is lost. One crop of a zero-padded copy per offset, every
+    image at once.
+    """
+    _check_images(x)
+    if not shifts or any(isinstance(d, bool) or not isinstance(d, int)
+                         for shift in shifts for d in shift):
+        raise ValueError(f"shifts must be a non-empty list of (dx, dy) int pairs, got {shifts!r}")
+    _, _, h, w = x.shape
+    pad = max(max(abs(dx), abs(dy)) for dx, dy in shifts)
+    if pad >= min(h, w):
+        raise ValueError(f"shifts must be smaller than the image ({h}x{w}), got {pad}")
+    padded = torch.nn.functional.pad(x, (pad,) * 4)
+    # the moved image's pixel (r, c) is the original's (r - dy, c - dx)
+    return torch.stack([padded[..., pad - dy : pad - dy + h, pad - dx : pad - dx + w]
+                        for dx, dy in shifts])
