@@ -43,8 +43,9 @@ def hidden_preactivations(model: nn.Sequential, x: torch.Tensor) -> list[torch.T
 def dead_unit_fraction(model: nn.Sequential, x: torch.Tensor, layer: int | None = None) -> float:
     """Return the fraction of hidden units whose pre-activation is <= 0 on every row of ``x`` ``(N, n_in)``.
 
-    Such a ReLU unit outputs 0 on the whole dataset and receives zero gradient, so it can never
-    recover. ``layer`` (1-based) restricts the count to one hidden layer; ``None`` pools all.
+    Such a ReLU unit outputs 0 on the whole dataset and its own weights receive zero gradient; it can
+    come back only if the layers below it change (chapter 1C). ``layer`` (1-based) restricts the
+    count to one hidden layer; ``None`` pools all.
     """
     pre = hidden_preactivations(model, x)
     if not pre:
