@@ -7,7 +7,7 @@ from dlbook.initialization import initialize_
 from dlbook.models import build_mlp, linear_layers
 from dlbook.playground import train_toy
 from dlbook.probes import dead_unit_fraction
-from dlbook.survival import stack_mlps, train_relu_batch, visiting_order
+from dlbook.survival import batch_logits, stack_mlps, train_relu_batch, visiting_order
 from dlbook.toydata import make_toy_data
 
 
@@ -20,12 +20,16 @@ def nets(seeds, hidden=(5, 4)):
 
 
 @pytest.mark.parametrize("order", ["shuffle", "sorted"])
-def test_batch_makes_the_updates_of_train_toy(order):
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
+def test_batch_makes_the_updates_of_train_toy(order, activation):
     x, y = data()
     seeds, lrs, n_iters = (0, 1, 2), (0.3, 1.0, 0.5), 17  # 17 updates: past one epoch of 8
-    models = nets(seeds)
+    models = [initialize_(build_mlp(2, (5, 4), 1, activation=activation).double(), "default", seed=s)
+              for s in seeds]
+    slope = torch.nn.LeakyReLU().negative_slope if activation == "leaky_relu" else 0.0
     batches = torch.stack([visiting_order(y, n_iters, 5, order, s) for s in seeds])
-    run = train_relu_batch(stack_mlps(models), x, y, torch.tensor(lrs, dtype=torch.float64), batches)
+    run = train_relu_batch(stack_mlps(models), x, y, torch.tensor(lrs, dtype=torch.float64), batches,
+                           negative_slope=slope)
     assert [a.shape for a in run.alive] == [(n_iters + 1, 3, 5), (n_iters + 1, 3, 4)]
     for i, (model, lr, seed) in enumerate(zip(models, lrs, seeds)):
         ref = train_toy(model, x, y, lr=lr, n_iters=n_iters, batch_size=5, order=order, seed=seed,
@@ -50,6 +54,8 @@ def test_record_every_keeps_every_kth_state_and_the_last():
     assert torch.equal(full.weight_grad, some.weight_grad)
     with pytest.raises(ValueError, match="record_every"):
         train_relu_batch(start, x, y, 0.5, batches, record_every=0)
+    with pytest.raises(ValueError, match="negative_slope"):
+        train_relu_batch(start, x, y, 0.5, batches, negative_slope=-0.1)
 
 
 def test_visiting_order():
@@ -90,3 +96,14 @@ def test_stack_mlps_checks_shapes():
     with pytest.raises(ValueError, match="batches"):
         x, y = data()
         train_relu_batch(stack_mlps(nets((0,))), x, y, 0.1, torch.zeros(2, 3, 5, dtype=torch.long))
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
+def test_batch_logits_are_the_models_logits(activation):
+    x, _ = data()
+    models = [initialize_(build_mlp(2, (5, 4), 1, activation=activation).double(), "default", seed=s)
+              for s in (0, 1)]
+    slope = 0.01 if activation == "leaky_relu" else 0.0
+    logits = batch_logits(stack_mlps(models), x, negative_slope=slope)
+    for i, model in enumerate(models):
+        torch.testing.assert_close(logits[i], model(x).detach().squeeze(1), rtol=0, atol=1e-12)

@@ -5,6 +5,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 import torch
 
@@ -14,11 +15,14 @@ from dlbook.models import build_mlp, linear_layers
 from dlbook.playground import train_toy
 from dlbook.toydata import make_toy_data, truth_table
 from dlbook.toyplots import (
+    UNIT_LINE_STYLES,
     animate_training,
     draw_decision_regions,
     draw_network,
     plot_curves,
     plot_output_map,
+    region_legend_handles,
+    unit_kinds,
 )
 
 
@@ -99,7 +103,25 @@ def test_unit_lines_outside_the_plot_are_noted():
         net[0].weight.copy_(torch.tensor([[1.0, 1.0], [1.0, 1.0]]))
         net[0].bias.copy_(torch.tensor([-1.0, -10.0]))  # unit 2's line x1 + x2 = 10 lies far outside
     ax = draw_decision_regions(net, x, y, grid_n=10).axes[0]
-    assert len(ax.lines) == 1 and [t.get_text() for t in ax.texts] == ["1 unit zero line outside the plot"]
+    assert len(ax.lines) == 1 and [t.get_text() for t in ax.texts] == ["zero lines outside: 1 dead"]
+    plt.close("all")
+
+
+def test_unit_lines_are_styled_by_what_the_unit_does_on_the_data():
+    x, y = truth_table("xor")  # the corners of the unit square
+    net = initialize_(build_mlp(2, (3,), 1).double(), "default", seed=0)
+    with torch.no_grad():
+        net[0].weight.copy_(torch.tensor([[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]]))
+        net[0].bias.copy_(torch.tensor([-1.0, -2.1, 0.2]))  # splits, dead, on for every point; all in view
+    assert unit_kinds(net, x) == ["splits", "dead", "always_on"]
+    ax = draw_decision_regions(net, x, y, grid_n=10).axes[0]
+    styles = [(line.get_color(), line.get_linestyle()) for line in ax.lines]
+    expected = [UNIT_LINE_STYLES[k] for k in ("splits", "dead", "always_on")]
+    assert styles == [(s["color"], {"--": "--", ":": ":", "-.": "-."}[s["ls"]]) for s in expected]
+    labels = [h.get_label() for h in region_legend_handles(kinds=("dead",))]
+    assert labels[-1] == UNIT_LINE_STYLES["dead"]["label"] and len(labels) == 4
+    sigmoid = initialize_(build_mlp(2, (3,), 1, activation="sigmoid").double(), "default", seed=0)
+    assert unit_kinds(sigmoid, x) == ["line"] * 3  # "dead" is a ReLU's state only
     plt.close("all")
 
 
@@ -113,4 +135,32 @@ def test_nearly_constant_output_is_one_colour():
     filled = [c for c in ax.collections if hasattr(c, "levels")][0]
     painted = [i for i, path in enumerate(filled.get_paths()) if len(path.vertices)]
     assert len(painted) == 1 and not ax.lines
+    plt.close("all")
+
+
+def test_no_boundary_is_drawn_through_a_region_at_one_half():
+    x, y = truth_table("xor")
+    net = initialize_(build_mlp(2, (4,), 1).double(), "default", seed=0)
+    with torch.no_grad():  # logit ~0 for 0.2 < x1 < 0.5 (a rounding-sized tilt along x2), -/+ left/right of it
+        net[0].weight.copy_(torch.tensor([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]]))
+        net[0].bias.copy_(torch.tensor([-0.5, 0.2, -0.5, 0.5]))
+        net[2].weight.copy_(torch.tensor([[4.0, -4.0, 1e-9, -1e-9]]))
+        net[2].bias.zero_()
+    ax = draw_decision_regions(net, x, y, grid_n=41, unit_lines=False).axes[0]
+    contours = [c for c in ax.collections if getattr(c, "levels", None) is not None and list(c.levels) == [0.5]]
+    vertices = np.concatenate([p.vertices for c in contours for p in c.get_paths()] or [np.zeros((0, 2))])
+    assert not ((vertices[:, 0] > 0.25) & (vertices[:, 0] < 0.45)).any()
+    plt.close("all")
+
+
+def test_a_steep_boundary_is_drawn_whole():
+    x, y = truth_table("xor")
+    net = torch.nn.Sequential(torch.nn.Linear(2, 1)).double()
+    with torch.no_grad():  # logit 10 (x1 - 0.5): crosses one half steeply at x1 = 0.5
+        net[0].weight.copy_(torch.tensor([[10.0, 0.0]]))
+        net[0].bias.fill_(-5.0)
+    ax = draw_decision_regions(net, x, y, grid_n=41).axes[0]
+    contours = [c for c in ax.collections if getattr(c, "levels", None) is not None and list(c.levels) == [0.5]]
+    vertices = np.concatenate([p.vertices for c in contours for p in c.get_paths()])
+    assert vertices[:, 1].min() < -0.1 and vertices[:, 1].max() > 1.1  # from bottom to top of the plot
     plt.close("all")

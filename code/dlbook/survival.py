@@ -1,4 +1,4 @@
-"""Many small ReLU networks trained at once by mini-batch SGD, with every hidden layer's live units recorded (1C).
+"""Many small ReLU (or Leaky ReLU) networks trained at once by mini-batch SGD, with every hidden layer's live units recorded (1C).
 
 Chapter 1C asks how often ordered SGD kills hidden units, and when. One run says little, so the
 page trains tens of networks (seeds x learning rates x orders) as one batch of tensors: the
@@ -81,26 +81,47 @@ class SurvivalRun:
     params: Params
 
 
-def _forward(params: Params, h: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
-    """Hidden pre-activations ``(B, N, width)`` and logits ``(B, N)`` of ``B`` ReLU MLPs on inputs ``(B, N, d)``."""
+def _forward(params: Params, h: torch.Tensor, slope: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+    """Hidden pre-activations ``(B, N, width)`` and logits ``(B, N)`` of ``B`` MLPs on inputs ``(B, N, d)``.
+
+    Each network's hidden units compute ``s`` for ``s > 0`` and ``slope * s`` otherwise (``slope``
+    ``(B,)``; 0 is ReLU).
+    """
     pre = []
     for w, b in params[:-1]:
         s = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))
         pre.append(s)
-        h = torch.relu(s)
+        h = torch.where(s > 0, s, slope.view(-1, 1, 1) * s)
     w, b = params[-1]
     return pre, torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2)).squeeze(2)
 
 
-def batch_logits(params: Params, x: torch.Tensor) -> torch.Tensor:
-    """Return the logits ``(B, N)`` of ``B`` ReLU MLPs, stacked as by :func:`stack_mlps`, on inputs ``x`` ``(N, d)``."""
+def _slopes(negative_slope: float | torch.Tensor, n_nets: int, dtype: torch.dtype) -> torch.Tensor:
+    """One negative-side slope per network, ``(B,)``, checked to lie in [0, 1)."""
+    slope = torch.as_tensor(negative_slope, dtype=dtype).expand(n_nets)
+    if not ((slope >= 0) & (slope < 1)).all():
+        raise ValueError("every negative_slope must be in [0, 1) (0: ReLU, 0.01: PyTorch's Leaky ReLU)")
+    return slope
+
+
+def batch_logits(params: Params, x: torch.Tensor, negative_slope: float | torch.Tensor = 0.0) -> torch.Tensor:
+    """Return the logits ``(B, N)`` of ``B`` MLPs, stacked as by :func:`stack_mlps`, on inputs ``x`` ``(N, d)``.
+
+    ``negative_slope``: as in :func:`train_relu_batch`.
+    """
+    n_nets = params[0][0].shape[0]
     with torch.no_grad():
-        return _forward(params, x.expand(params[0][0].shape[0], *x.shape))[1]
+        return _forward(params, x.expand(n_nets, *x.shape), _slopes(negative_slope, n_nets, x.dtype))[1]
 
 
 def train_relu_batch(params: Params, x: torch.Tensor, y: torch.Tensor, lr: float | torch.Tensor,
-                     batches: torch.Tensor, record_every: int = 1) -> SurvivalRun:
+                     batches: torch.Tensor, record_every: int = 1,
+                     negative_slope: float | torch.Tensor = 0.0) -> SurvivalRun:
     """Train ``B`` ReLU MLPs (one output logit) at once by mini-batch SGD; return a :class:`SurvivalRun`.
+
+    ``negative_slope`` (one value or one per network, ``(B,)``) turns a network's units into Leaky
+    ReLUs with that slope for negative inputs, as ``torch.nn.LeakyReLU``; a unit then counts as
+    dead (in ``alive``) when it *would* be dead as a ReLU.
 
     ``params`` lists each layer's ``(weight, bias)`` of all networks, shaped ``(B, out, in)`` and
     ``(B, out)`` (see :func:`stack_mlps`); they are not changed. ``x`` ``(N, d)``, ``y`` ``(N,)``
@@ -121,6 +142,7 @@ def train_relu_batch(params: Params, x: torch.Tensor, y: torch.Tensor, lr: float
     lr = torch.as_tensor(lr, dtype=x.dtype).expand(n_nets)
     if not (lr > 0).all():
         raise ValueError("every learning rate must be positive")
+    slope = _slopes(negative_slope, n_nets, x.dtype)
     params = [(w.detach().clone().requires_grad_(), b.detach().clone().requires_grad_()) for w, b in params]
     target = y.to(x.dtype)
     whole = x.expand(n_nets, *x.shape)
@@ -128,14 +150,14 @@ def train_relu_batch(params: Params, x: torch.Tensor, y: torch.Tensor, lr: float
 
     def record() -> None:
         with torch.no_grad():
-            pre, logits = _forward(params, whole)
+            pre, logits = _forward(params, whole, slope)
             alive.append([(s > 0).any(dim=1) for s in pre])
             accuracy.append(((logits > 0).long() == y).to(x.dtype).mean(dim=1))
 
     for it, step in enumerate(batches.unbind(dim=1)):  # (B, batch_size): one update of every network
         if it % record_every == 0:
             record()
-        _, logits = _forward(params, x[step])
+        _, logits = _forward(params, x[step], slope)
         # the sum over networks of each network's mean loss: each gets the gradient of its own
         loss = F.binary_cross_entropy_with_logits(logits, target[step], reduction="none").mean(dim=1).sum()
         grads = torch.autograd.grad(loss, [p for layer in params for p in layer])

@@ -28,8 +28,21 @@ CLASS_MARKERS = ("o", "s")
 PROBABILITY_CMAP = LinearSegmentedColormap.from_list("p_class_1", ["#F5D9A3", "#FFFFFF", "#A9CBE6"])
 #: A probability map spanning at most this range is drawn without a 0.5 boundary (see ``_paint_probability``).
 FLAT_RANGE = 0.02
-#: Colour of the first-layer units' zero lines.
-UNIT_LINE_COLOR = "#444444"
+#: Edges of the probability shading's bands: eleven bands, the middle one centred on one half.
+PROBABILITY_LEVELS = np.linspace(0, 1, 12)
+#: Probabilities this close to one half count as one half when the 0.5 boundary is drawn (a tenth of a
+#: percentage point: the leftovers of runs that creep towards one half, invisible in the shading).
+HALF_TOLERANCE = 1e-3
+#: How a first-layer unit's zero line is drawn. For (Leaky) ReLU units, by what the unit does on the
+#: data: it splits the points (positive on some, not on others), is dead (pre-activation <= 0 on every
+#: point) or is on for every point (a purely linear unit there); other units' lines are all "line".
+#: Colour and dash differ, for colour-blind readers.
+UNIT_LINE_STYLES = {
+    "line": {"color": "#444444", "ls": "--", "lw": 1.0, "label": "first-layer unit's zero line"},
+    "splits": {"color": "#444444", "ls": "--", "lw": 1.0, "label": "zero line: unit splits points"},
+    "dead": {"color": "#B2182B", "ls": ":", "lw": 1.8, "label": "zero line: dead unit"},
+    "always_on": {"color": "#7B3294", "ls": "-.", "lw": 1.2, "label": "zero line: unit on at all points"},
+}
 
 
 def _grid(x: torch.Tensor, grid_n: int, margin: float = 0.15) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
@@ -48,31 +61,72 @@ def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Ax
     return fig, ax
 
 
+def _plateau_at_half(prob: np.ndarray) -> np.ndarray:
+    """Mark the grid points of ``prob`` that belong to a plateau at one half, and its rim.
+
+    A plateau point is within :data:`HALF_TOLERANCE` of one half together with its eight
+    neighbours; its rim is every point within the tolerance next to a plateau point. A boundary
+    that crosses one half steeply has no such points, so it is drawn whole.
+    """
+    near = np.abs(prob - 0.5) <= HALF_TOLERANCE
+    padded = np.pad(near, 1, constant_values=True)
+    rows, cols = near.shape
+    shifts = [(i, j) for i in range(3) for j in range(3)]
+    plateau = np.logical_and.reduce([padded[i:i + rows, j:j + cols] for i, j in shifts])
+    padded = np.pad(plateau, 1, constant_values=False)
+    next_to_plateau = np.logical_or.reduce([padded[i:i + rows, j:j + cols] for i, j in shifts])
+    return near & next_to_plateau
+
+
 def _paint_probability(ax: Axes, model: nn.Module, a: np.ndarray, b: np.ndarray, pts: torch.Tensor) -> list:
     """Shade sigmoid(logit) of ``model`` on the grid ``(a, b)`` and draw its 0.5 contour; return the new artists.
 
-    A nearly constant output (probabilities spanning at most :data:`FLAT_RANGE` over the grid)
-    gets no 0.5 contour and is shaded in one colour, that of its mean's band: where such an
-    output happens to cross a band edge (one half, say) decides nothing.
+    The shading has an odd number of bands (:data:`PROBABILITY_LEVELS`), so one band is centred on
+    one half and a probability of one half up to rounding is shaded white, whichever side of one
+    half the rounding falls. A nearly constant output (probabilities spanning at most
+    :data:`FLAT_RANGE` over the grid) is shaded in one colour, that of its mean (white only at
+    one half), and gets no contour. A region that sits at one half (a constant logit near 0, say: see
+    :func:`_plateau_at_half`) gets no 0.5 contour along its rim, where a grid would draw a
+    staircase.
     """
     with torch.inference_mode():
         prob = torch.sigmoid(model(pts.to(next(model.parameters()).dtype))).reshape(a.shape).numpy()
-    levels = np.linspace(0, 1, 11)
-    if prob.max() - prob.min() <= FLAT_RANGE:  # one colour: the band of the mean, not two half-planes
-        band = min(int(np.searchsorted(levels, prob.mean(), side="right")), len(levels) - 1)
-        prob = np.full_like(prob, (levels[band - 1] + levels[band]) / 2)
+    levels = PROBABILITY_LEVELS
+    flat = prob.max() - prob.min() <= FLAT_RANGE
+    if flat:  # one colour, that of the mean itself: not two half-planes, and not a band's colour
+        mean = float(prob.mean())
+        prob = np.full_like(prob, mean)
+        levels = [mean - 1e-9, mean + 1e-9]
     artists = [ax.contourf(a, b, prob, levels=levels, cmap=PROBABILITY_CMAP, vmin=0, vmax=1, zorder=0)]
-    if prob.min() < 0.5 < prob.max() and prob.max() - prob.min() > FLAT_RANGE:
-        artists.append(ax.contour(a, b, prob, levels=[0.5], colors="k", linewidths=1.4, zorder=1))
+    away = np.ma.masked_where(_plateau_at_half(prob), prob)
+    if not flat and away.min() < 0.5 < away.max():
+        artists.append(ax.contour(a, b, away, levels=[0.5], colors="k", linewidths=1.4, zorder=1))
     return artists
 
 
-def _draw_unit_lines(ax: Axes, model: nn.Module, a: np.ndarray, b: np.ndarray) -> list:
+def unit_kinds(model: nn.Module, x: torch.Tensor) -> list[str]:
+    """Return, for each first-layer unit of ``model``, a key of :data:`UNIT_LINE_STYLES`.
+
+    For a (Leaky) ReLU first layer, what the unit does on the points ``x``: ``"splits"``,
+    ``"dead"`` or ``"always_on"``; for any other activation, ``"line"`` for every unit.
+    """
+    layer = linear_layers(model)[0]
+    modules = list(model.modules())
+    after = modules[modules.index(layer) + 1] if modules.index(layer) + 1 < len(modules) else None
+    if not isinstance(after, (nn.ReLU, nn.LeakyReLU)):
+        return ["line"] * layer.out_features
+    with torch.no_grad():
+        pre = x.to(layer.weight.dtype) @ layer.weight.T + layer.bias
+    return ["dead" if (col <= 0).all() else "always_on" if (col > 0).all() else "splits" for col in pre.T]
+
+
+def _draw_unit_lines(ax: Axes, model: nn.Module, a: np.ndarray, b: np.ndarray, x: torch.Tensor) -> list:
     """Draw the zero line ``w_i . x + b_i = 0`` of every first-layer unit of ``model`` (if it has a hidden layer).
 
-    Coinciding lines show units that compute the same function; a unit with ``w_i = 0`` has no line.
-    Lines that miss the plotted rectangle are counted in a note at the bottom of the axes.
-    Returns the new artists.
+    Each line is styled by what its unit does on the points ``x`` (:func:`unit_kinds`,
+    :data:`UNIT_LINE_STYLES`). Coinciding lines show units that compute the same function; a unit
+    with ``w_i = 0`` has no line. Lines that miss the plotted rectangle are counted, by kind, in a
+    note at the bottom of the axes. Returns the new artists.
     """
     layers = linear_layers(model)
     if len(layers) < 2:  # no hidden layer: the only line is the decision boundary itself
@@ -80,13 +134,13 @@ def _draw_unit_lines(ax: Axes, model: nn.Module, a: np.ndarray, b: np.ndarray) -
     w, bias = layers[0].weight.detach().double(), layers[0].bias.detach().double()
     (x_lo, x_hi), (y_lo, y_hi) = (a.min(), a.max()), (b.min(), b.max())
     corners = np.array([[x_lo, y_lo], [x_lo, y_hi], [x_hi, y_lo], [x_hi, y_hi]])
-    artists, outside = [], 0
-    for (w1, w2), b0 in zip(w.tolist(), bias.tolist()):
+    artists, outside = [], {kind: 0 for kind in UNIT_LINE_STYLES}
+    for (w1, w2), b0, kind in zip(w.tolist(), bias.tolist(), unit_kinds(model, x)):
         if abs(w1) < 1e-300 and abs(w2) < 1e-300:
             continue
         side = corners @ np.array([w1, w2]) + b0
         if (side > 0).all() or (side < 0).all():  # the whole rectangle on one side: the line is not in view
-            outside += 1
+            outside[kind] += 1
             continue
         if abs(w2) >= abs(w1):  # y as a function of x
             xs = np.array([x_lo, x_hi])
@@ -94,12 +148,15 @@ def _draw_unit_lines(ax: Axes, model: nn.Module, a: np.ndarray, b: np.ndarray) -
         else:
             ys = np.array([y_lo, y_hi])
             xs = -(w2 * ys + b0) / w1
-        artists += ax.plot(xs, ys, ls="--", lw=1.0, color=UNIT_LINE_COLOR, zorder=1.5)
+        style = {k: v for k, v in UNIT_LINE_STYLES[kind].items() if k != "label"}
+        artists += ax.plot(xs, ys, zorder=1.5, **style)
     ax.set(xlim=(x_lo, x_hi), ylim=(y_lo, y_hi))
-    if outside:
-        note = f"{outside} unit zero line{'s' if outside > 1 else ''} outside the plot"
+    words = {"line": "", "splits": " splitting", "dead": " dead", "always_on": " always-on"}
+    counts = [f"{n}{words[kind]}" for kind, n in outside.items() if n]
+    if counts:
+        note = f"zero lines outside: {', '.join(counts)}"
         artists.append(ax.text(0.5, 0.02, note, transform=ax.transAxes, ha="center", va="bottom", fontsize=9,
-                               color=UNIT_LINE_COLOR, zorder=4,
+                               color=UNIT_LINE_STYLES["splits"]["color"], zorder=4,
                                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8}))
     return artists
 
@@ -123,13 +180,16 @@ def add_probability_colorbar(fig: Figure, axes: Axes | Sequence[Axes], label: st
     bar.set_ticks([0, 0.25, 0.5, 0.75, 1])
 
 
-def region_legend_handles() -> list:
-    """Return legend handles in words for a decision-region plot: the classes, the boundary, the unit lines."""
+def region_legend_handles(kinds: Sequence[str] = ("line",)) -> list:
+    """Return legend handles in words for a decision-region plot: the classes, the boundary, the unit lines.
+
+    ``kinds`` picks the kinds of unit line (keys of :data:`UNIT_LINE_STYLES`) to list.
+    """
     return [
         Line2D([], [], ls="", marker=CLASS_MARKERS[0], mfc=CLASS_COLORS[0], mec="black", label="class 0"),
         Line2D([], [], ls="", marker=CLASS_MARKERS[1], mfc=CLASS_COLORS[1], mec="black", label="class 1"),
         Line2D([], [], color="k", lw=1.4, label="boundary P = 0.5"),
-        Line2D([], [], color=UNIT_LINE_COLOR, ls="--", lw=1.0, label="first-layer unit's zero line"),
+        *(Line2D([], [], **UNIT_LINE_STYLES[kind]) for kind in kinds),
     ]
 
 
@@ -150,7 +210,7 @@ def draw_decision_regions(
     grid = _grid(x, grid_n)
     _paint_probability(ax, model, *grid)
     if unit_lines:
-        _draw_unit_lines(ax, model, *grid[:2])
+        _draw_unit_lines(ax, model, *grid[:2], x)
     _draw_points(ax, x, y, title)
     if new:
         add_probability_colorbar(fig, ax)
@@ -199,7 +259,7 @@ def animate_training(
                                       gridspec_kw={"wspace": 0.08})
     grid = _grid(x, grid_n)
     net.load_state_dict(run.snapshots[0][1])
-    painted = _paint_probability(ax_reg, net, *grid) + _draw_unit_lines(ax_reg, net, *grid[:2])
+    painted = _paint_probability(ax_reg, net, *grid) + _draw_unit_lines(ax_reg, net, *grid[:2], x)
     _draw_points(ax_reg, x, y, title)
     add_probability_colorbar(fig, ax_reg, label="P(class 1)")
     iters = np.arange(len(run.loss))
@@ -217,7 +277,7 @@ def animate_training(
         net.load_state_dict(state)
         for artist in painted:
             artist.remove()
-        painted[:] = _paint_probability(ax_reg, net, *grid) + _draw_unit_lines(ax_reg, net, *grid[:2])
+        painted[:] = _paint_probability(ax_reg, net, *grid) + _draw_unit_lines(ax_reg, net, *grid[:2], x)
         ax_reg.set_title(f"{title} iteration {iteration}".strip())
         done.set_data(iters[: iteration + 1], run.loss[: iteration + 1])
         now.set_data([iteration], [run.loss[iteration]])
