@@ -155,8 +155,9 @@ def _draw_unit_lines(ax: Axes, model: nn.Module, a: np.ndarray, b: np.ndarray, x
     counts = [f"{n}{words[kind]}" for kind, n in outside.items() if n]
     if counts:
         note = f"zero lines outside: {', '.join(counts)}"
+        # under the points (zorder 2), so that it never hides one
         artists.append(ax.text(0.5, 0.02, note, transform=ax.transAxes, ha="center", va="bottom", fontsize=9,
-                               color=UNIT_LINE_STYLES["splits"]["color"], zorder=4,
+                               color=UNIT_LINE_STYLES["splits"]["color"], zorder=1.8,
                                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8}))
     return artists
 
