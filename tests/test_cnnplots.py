@@ -30,6 +30,15 @@ def test_heatmaps_one_panel_per_map_and_a_shared_colour_scale():
         cnnplots.plot_heatmaps([torch.zeros(2, 2)], ["a", "b"])
 
 
+def test_heatmaps_annotate_only_the_flagged_maps():
+    fig = cnnplots.plot_heatmaps([torch.zeros(4, 4), torch.ones(2, 2)], ["whole", "corner"],
+                                 annotate=[False, True])
+    panels = {ax.get_title(): ax for ax in fig.axes if ax.get_title()}
+    assert len(panels["whole"].texts) == 0 and len(panels["corner"].texts) == 4
+    with pytest.raises(ValueError, match="flag"):
+        cnnplots.plot_heatmaps([torch.zeros(2, 2)], ["a"], annotate=[True, False])
+
+
 def test_size_traces_labelled():
     fig = cnnplots.plot_size_traces({"no padding": [28, 24, 20], "padding 2": [28, 28, 28]})
     ax = fig.axes[0]
@@ -154,3 +163,28 @@ def test_shift_maps_one_panel_per_network_on_a_shared_percent_scale_read_like_th
         cnnplots.plot_shift_maps({"a": np.zeros((4, 5))}, shifts)
     with pytest.raises(ValueError, match="at least one"):
         cnnplots.plot_shift_maps({}, shifts)
+
+
+def test_architecture_stages_follow_the_forward_pass():
+    from dlbook.cnn import build_cnn
+
+    net = build_cnn(downsample="maxpool", channels=(4, 8), final_conv_channels=8, dropout=0.0)
+    stages = cnnplots.architecture_stages(net)
+    names = [name for name, _, _ in stages]
+    assert names == ["input", "block 1", "block 2", "extra conv", "classifier"]
+    assert [shape for _, _, shape in stages] == [(1, 28, 28), (4, 14, 14), (8, 7, 7), (8, 7, 7), (10,)]
+    assert stages[1][1] == "conv 3x3 (1→4), max pool 2x2, batch norm, ReLU"
+    assert net.training  # the forward pass leaves the mode as it found it
+    strided = cnnplots.architecture_stages(build_cnn(downsample="stride", channels=(4,), dropout=0.0))
+    assert "stride 2" in strided[1][1] and strided[1][0] == "block 1"
+    with pytest.raises(ValueError, match="Sequential"):
+        cnnplots.architecture_stages(torch.nn.Sequential())
+
+
+def test_architecture_diagram_has_a_row_per_stage():
+    from dlbook.cnn import build_cnn
+
+    fig = cnnplots.plot_architecture(build_cnn(downsample="maxpool", channels=(4, 8), dropout=0.0))
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "8 × 7 × 7" in texts and "10 logits" in texts and "block 2" in texts
+    assert any("channels × height × width" in t for t in texts)

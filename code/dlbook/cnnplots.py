@@ -16,7 +16,7 @@ def plot_heatmaps(
     maps: Sequence[torch.Tensor],
     titles: Sequence[str],
     n_rows: int = 1,
-    annotate: bool = False,
+    annotate: bool | Sequence[bool] = False,
     colorbar_label: str = "",
     vmin: float | None = None,
     vmax: float | None = None,
@@ -24,10 +24,14 @@ def plot_heatmaps(
 ) -> Figure:
     """Return a grid of 2-D heatmaps (``n_rows`` rows), one per map, sharing one colour scale.
 
-    With ``annotate`` every cell shows its value (for small matrices such as pooled outputs).
+    With ``annotate`` every cell shows its value (for small matrices such as pooled outputs); a
+    sequence of flags, one per map, annotates only the maps whose flag is true.
     """
     if len(maps) != len(titles) or not maps:
         raise ValueError(f"need as many titles as maps (at least one), got {len(maps)} maps and {len(titles)} titles")
+    flags = [annotate] * len(maps) if isinstance(annotate, bool) else [bool(a) for a in annotate]
+    if len(flags) != len(maps):
+        raise ValueError(f"need one annotate flag per map, got {len(flags)} flags for {len(maps)} maps")
     n_cols = -(-len(maps) // n_rows)
     arrays = [np.asarray(m, dtype=float) for m in maps]
     lo = min(a.min() for a in arrays) if vmin is None else vmin
@@ -36,13 +40,13 @@ def plot_heatmaps(
                              squeeze=False)
     for ax in axes.flat[len(arrays):]:
         ax.axis("off")
-    for ax, arr, title in zip(axes.flat, arrays, titles):
+    for ax, arr, title, annotated in zip(axes.flat, arrays, titles, flags):
         image = ax.imshow(arr, vmin=lo, vmax=hi, cmap=cmap)
         ax.set_title(title, fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
         ax.grid(False)
-        if annotate:
+        if annotated:
             for (r, c), value in np.ndenumerate(arr):
                 ax.text(c, r, f"{value:g}", ha="center", va="center",
                         color="white" if value < lo + 0.5 * (hi - lo) else "black", fontsize=9)
@@ -297,4 +301,117 @@ def plot_shift_maps(
         ax.grid(False)
     axes.flat[0].set_ylabel("dy, down (pixels)")
     fig.colorbar(image, ax=axes, shrink=0.85, label=colorbar_label)
+    return fig
+
+
+def _describe(layer: torch.nn.Module) -> str:
+    """A short name of one layer for the architecture diagram ('' for a layer that does nothing)."""
+    from torch import nn
+
+    def side(value: int | tuple[int, ...]) -> int:
+        return value if isinstance(value, int) else value[0]
+
+    if isinstance(layer, nn.Conv2d):
+        k, s = side(layer.kernel_size), side(layer.stride)
+        stride = f" stride {s}" if s > 1 else ""
+        return f"conv {k}x{k}{stride} ({layer.in_channels}→{layer.out_channels})"
+    if isinstance(layer, (nn.MaxPool2d, nn.AvgPool2d)):
+        k = side(layer.kernel_size)
+        return f"{'max' if isinstance(layer, nn.MaxPool2d) else 'average'} pool {k}x{k}"
+    if isinstance(layer, nn.BatchNorm2d):
+        return "batch norm"
+    if isinstance(layer, nn.Dropout):
+        return f"dropout {layer.p:g}" if layer.p > 0 else ""
+    if isinstance(layer, nn.Linear):
+        return f"linear ({layer.in_features:,}→{layer.out_features})"
+    return "ReLU" if isinstance(layer, nn.ReLU) else type(layer).__name__.lower()
+
+
+def architecture_stages(model: torch.nn.Sequential, input_shape: tuple[int, ...] = (1, 28, 28)
+                        ) -> list[tuple[str, str, tuple[int, ...]]]:
+    """Split a sequential CNN into stages and measure each one's output shape with a forward pass.
+
+    A stage ends after each ReLU (a block's output) and at the end of the model. Returns
+    ``(name, layers, shape)`` per stage, the input first: ``name`` is ``"input"``, ``"block i"`` for a
+    stage that downsamples (a pooling layer or a convolution with stride > 1), ``"extra conv"`` for a
+    convolution stage that does not, ``"classifier"`` for the rest; ``layers`` names the stage's
+    layers in one line of text; ``shape`` is the output shape of one image (without the batch axis).
+    """
+    from torch import nn
+
+    if not isinstance(model, nn.Sequential) or len(model) == 0:
+        raise ValueError("expected a non-empty nn.Sequential")
+    groups, current = [], []
+    for layer in model:
+        current.append(layer)
+        if isinstance(layer, nn.ReLU):
+            groups.append(current)
+            current = []
+    if current:
+        groups.append(current)
+    was_training = model.training
+    model.eval()
+    stages = [("input", "", tuple(input_shape))]
+    x = torch.zeros(1, *input_shape, device=next(model.parameters()).device)
+    n_blocks = 0
+    with torch.no_grad():
+        for group in groups:
+            for layer in group:
+                x = layer(x)
+            downsamples = any(isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)) or
+                              (isinstance(m, nn.Conv2d) and max(m.stride) > 1) for m in group)
+            if downsamples:
+                n_blocks += 1
+                name = f"block {n_blocks}"
+            elif any(isinstance(m, nn.Conv2d) for m in group):
+                name = "extra conv"
+            else:
+                name = "classifier"
+            layers = ", ".join(d for d in map(_describe, group) if d)
+            stages.append((name, layers, tuple(x.shape[1:])))
+    model.train(was_training)
+    return stages
+
+
+def plot_architecture(model: torch.nn.Sequential, input_shape: tuple[int, ...] = (1, 28, 28)) -> Figure:
+    """Return a diagram of a sequential CNN, one row per stage, drawn from the model itself.
+
+    Each row shows the stage's layers and the shape of its output, both measured by
+    :func:`architecture_stages`; on the left a square whose side is proportional to the feature
+    map's side, drawn as a stack of up to four sheets that grows with the number of channels (a
+    narrow bar for the logits).
+    """
+    stages = architecture_stages(model, input_shape)
+    n = len(stages)
+    width, unit = 8.0, 0.8  # x extent in data units; inches per unit (both axes)
+    fig, ax = plt.subplots(figsize=(width * unit, n * unit * 0.9 + 0.35), layout="constrained")
+    ax.set_xlim(0, width)
+    ax.set_ylim(0.35, n * 0.9 + 0.75)
+    ax.text(width - 0.05, n * 0.9 + 0.55, "output: channels × height × width (pixels)", fontsize=9,
+            ha="right", va="center", color="0.3")
+    ax.set_aspect("equal")
+    ax.axis("off")
+    full = max(s[-1] for _, _, s in stages if len(s) == 3)
+    for i, (name, layers, shape) in enumerate(stages):
+        y = (n - i) * 0.9
+        if len(shape) == 3:
+            c, h, _ = shape
+            side = 0.15 + 0.5 * h / full
+            sheets = min(4, 1 + int(np.log2(c)) // 2)
+            for k in reversed(range(sheets)):
+                ax.add_patch(plt.Rectangle((0.55 - side / 2 + 0.06 * k, y - side / 2 + 0.06 * k), side, side,
+                                           facecolor=COLORS["train"], alpha=0.35 + 0.15 * (k == 0),
+                                           edgecolor="black", linewidth=0.8))
+            shape_text = " × ".join(str(v) for v in shape)
+        else:
+            ax.add_patch(plt.Rectangle((0.5, y - 0.3), 0.1, 0.6, facecolor=COLORS["val"], edgecolor="black",
+                                       linewidth=0.8))
+            shape_text = f"{shape[0]} logits" if len(shape) == 1 else str(shape)
+        if i:
+            ax.annotate("", xy=(0.55, y + 0.4), xytext=(0.55, y + 0.55),
+                        arrowprops={"arrowstyle": "->", "color": "0.3"})
+        ax.text(1.3, y + (0.14 if layers else 0), name, fontsize=10, fontweight="bold", va="center")
+        if layers:
+            ax.text(1.3, y - 0.17, layers, fontsize=9, va="center")
+        ax.text(width - 0.05, y, shape_text, fontsize=10, va="center", ha="right")
     return fig

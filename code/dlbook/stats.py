@@ -196,6 +196,12 @@ def seeds_and_images(values: Sequence[torch.Tensor], level: float = 0.95) -> See
     two such). The variance of the grand mean under new seeds and new images is estimated from the
     two-way analysis of variance without replication, (MS_seeds + MS_images - MS_residual) / (S N),
     with the seed part clipped at zero.
+
+    Where the seed part estimates at or below zero (MS_seeds <= MS_residual: the seeds differ by
+    no more than their disagreement image by image would give by chance), ``seed_variance`` is 0
+    and the interval falls back to the images alone, Student's t with ``df = N - 1`` (9,999 for
+    10,000 images): as if the seeds added no noise, although so few seeds cannot show that. A page
+    that quotes such an interval should say so; ``seed_variance == 0`` marks it.
     """
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must lie in (0, 1), got {level}")
