@@ -58,6 +58,10 @@ def test_seeds_that_err_on_different_images_narrow_the_image_noise():
     spread = accuracy_over_seeds(rows)
     assert spread.mean == pytest.approx(0.98) and spread.seed_variance == 0.0
     assert spread.standard_error < standard_error(0.98, 1000) / 1.5
+    # the seeds differ less than chance: the unclipped seed term is negative, the interval images-only
+    assert spread.seed_term < 0 and spread.images_only
+    varied = accuracy_over_seeds([torch.ones(1000), torch.ones(1000), torch.cat([torch.zeros(100), torch.ones(900)])])
+    assert varied.seed_term == pytest.approx(varied.seed_variance) and not varied.images_only
 
 
 def test_seed_noise_widens_the_interval_and_takes_few_degrees_of_freedom():

@@ -161,6 +161,8 @@ class SeedsAndImages:
     df: float
     n_seeds: int
     n_images: int
+    #: The seed part's estimate before it is clipped at zero (negative: the seeds differ less than chance).
+    seed_term: float = 0.0
 
     @property
     def standard_error(self) -> float:
@@ -177,6 +179,11 @@ class SeedsAndImages:
         """The fraction of the mean's variance that comes from the seeds (0 to 1)."""
         total = self.image_variance + self.seed_variance
         return self.seed_variance / total if total > 0 else 0.0
+
+    @property
+    def images_only(self) -> bool:
+        """True when the seed part estimated at or below zero and the interval counts the images alone."""
+        return self.seed_variance == 0.0
 
 
 def _seeds_by_images(values: Sequence[torch.Tensor], name: str) -> torch.Tensor:
@@ -201,7 +208,8 @@ def seeds_and_images(values: Sequence[torch.Tensor], level: float = 0.95) -> See
     no more than their disagreement image by image would give by chance), ``seed_variance`` is 0
     and the interval falls back to the images alone, Student's t with ``df = N - 1`` (9,999 for
     10,000 images): as if the seeds added no noise, although so few seeds cannot show that. A page
-    that quotes such an interval should say so; ``seed_variance == 0`` marks it.
+    that quotes such an interval should say so; ``seed_variance == 0`` (:attr:`SeedsAndImages.images_only`)
+    marks it, and ``seed_term`` keeps the estimate before clipping.
     """
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must lie in (0, 1), got {level}")
@@ -222,7 +230,8 @@ def seeds_and_images(values: Sequence[torch.Tensor], level: float = 0.95) -> See
     else:
         df = float(n_images - 1)
     half = t_quantile(0.5 + level / 2, max(df, 1.0)) * math.sqrt(image_variance + seed_variance)
-    return SeedsAndImages(mean, mean - half, mean + half, image_variance, seed_variance, df, n_seeds, n_images)
+    return SeedsAndImages(mean, mean - half, mean + half, image_variance, seed_variance, df, n_seeds, n_images,
+                          seed_term=(ms_seeds - ms_residual) / cells)
 
 
 def accuracy_over_seeds(correct: Sequence[torch.Tensor | Sequence[bool]], level: float = 0.95) -> SeedsAndImages:
