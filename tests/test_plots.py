@@ -111,8 +111,9 @@ def test_plot_depth_study_shows_accuracy_and_gaps_with_intervals():
 
     def point(depth, budget, accuracy):
         correct = tuple(torch.rand(400, generator=g) < accuracy for _ in range(3))
+        test = tuple(torch.rand(400, generator=g) < accuracy for _ in range(3))
         return StudyPoint(depth=depth, width=10, n_params=budget, seeds=(0, 1, 2),
-                          val_correct=correct, test_correct=correct)
+                          val_correct=correct, test_correct=test)
 
     budgets = [10_000, 10_000, 10_000, 40_000, 40_000, 40_000]
     points = [point(d, b, 0.8 + 0.02 * d + b / 1e6) for b in (10_000, 40_000) for d in (1, 2, 3)]
@@ -127,5 +128,10 @@ def test_plot_depth_study_shows_accuracy_and_gaps_with_intervals():
     # the top panel's first line: depth 1's mean test accuracy, in percent
     assert list(top.lines[0].get_ydata()) == pytest.approx(
         [100 * float(torch.stack(p.test_correct).double().mean()) for p in points if p.depth == 1])
+    # the bottom panel's first line: two layers minus one on validation, not on test
+    two, one = [p for p in points if p.depth == 2], [p for p in points if p.depth == 1]
+    assert list(bottom.lines[0].get_ydata()) == pytest.approx(
+        [100 * float((torch.stack(a.val_correct).double() - torch.stack(b.val_correct).double()).mean())
+         for a, b in zip(two, one)])
     with pytest.raises(ValueError):
         plots.plot_depth_study(points, budgets[:-1])

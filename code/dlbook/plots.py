@@ -172,15 +172,16 @@ DEPTH_STYLE = {1: (COLORS["train"], "o"), 2: (COLORS["val"], "s"), 3: (COLORS["t
 
 
 def plot_depth_study(points: Sequence[StudyPoint], budgets: Sequence[int]) -> Figure:
-    """Return test accuracy (%) against parameters, one line per depth, above the gaps between depths.
+    """Return test accuracy (%) against parameters, one line per depth, above the validation gaps between depths.
 
     ``budgets[i]`` is the parameter budget of ``points[i]``; the points of one budget are compared.
     Top: each depth's mean test accuracy over its seeds with the 95% interval over seeds and test
-    images. Bottom: deeper minus shallower (each depth minus the next shallower one), in percentage
-    points, with the interval of the paired difference. Both axes log-scaled in parameters; the
-    points of one budget are spread a little sideways so that their bars do not hide each other.
+    images. Bottom: deeper minus shallower (each depth minus the next shallower one) on validation,
+    where depths are compared, in percentage points, with the interval of the paired difference.
+    Both axes log-scaled in parameters; the points of one budget are spread a little sideways so
+    that their bars do not hide each other.
     """
-    from dlbook.stats import difference_over_seeds  # plotting reads the test scores, it trains nothing
+    from dlbook.depthwidth import difference  # plotting reads stored scores, it trains nothing
 
     if not points or len(points) != len(budgets):
         raise ValueError(f"expected one budget per point, got {len(points)} points and {len(budgets)} budgets")
@@ -205,8 +206,7 @@ def plot_depth_study(points: Sequence[StudyPoint], budgets: Sequence[int]) -> Fi
     for i, (deeper, shallower) in enumerate(pairs):
         color, marker = DEPTH_STYLE.get(deeper, (COLORS["neutral"], "D"))
         row = [b for b in grid if (deeper, b) in by_shape and (shallower, b) in by_shape]
-        gaps = [difference_over_seeds(by_shape[deeper, b].test_correct, by_shape[shallower, b].test_correct)
-                for b in row]
+        gaps = [difference(by_shape[deeper, b], by_shape[shallower, b]) for b in row]
         bottom.errorbar([b * shifted(i, len(pairs)) for b in row], [100 * g.mean for g in gaps],
                         yerr=[[100 * (g.mean - g.low) for g in gaps], [100 * (g.high - g.mean) for g in gaps]],
                         color=color, marker=marker, capsize=4, elinewidth=1.6, linestyle="--",
@@ -219,7 +219,7 @@ def plot_depth_study(points: Sequence[StudyPoint], budgets: Sequence[int]) -> Fi
     bottom.set_xlim(grid[0] / 1.3, grid[-1] * 1.3)
     top.set(ylabel="test accuracy (%)")
     top.legend(loc="lower right")
-    bottom.set(xlabel="trainable parameters (log scale; budget)", ylabel="deeper minus shallower\n(percentage points)")
+    bottom.set(xlabel="trainable parameters (log scale; budget)", ylabel="deeper minus shallower,\nvalidation (percentage points)")
     bottom.legend(loc="best")
     top.tick_params(labelbottom=True)
     return fig
