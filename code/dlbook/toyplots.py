@@ -18,6 +18,7 @@ from torch import nn
 
 from dlbook.models import linear_layers
 from dlbook.playground import ToyRun
+from dlbook.probes import hidden_preactivations
 from dlbook.plots import COLORS
 
 #: Colours of class 0 and class 1 points (Okabe-Ito orange and blue, as in the Playground).
@@ -116,7 +117,7 @@ def unit_kinds(model: nn.Module, x: torch.Tensor) -> list[str]:
     if not isinstance(after, (nn.ReLU, nn.LeakyReLU)):
         return ["line"] * layer.out_features
     with torch.no_grad():
-        pre = x.to(layer.weight.dtype) @ layer.weight.T + layer.bias
+        pre = hidden_preactivations(model, x.to(layer.weight.dtype))[0]
     return ["dead" if (col <= 0).all() else "always_on" if (col > 0).all() else "splits" for col in pre.T]
 
 
