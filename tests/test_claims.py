@@ -10,7 +10,7 @@ from nbclient import NotebookClient
 
 from dlbook import claims
 from dlbook.claims import (CLAIM_MIME, HIDDEN_GLUE_PREFIX, KEY_PREFIX, Claim, ClaimError, ClaimWarning, claim,
-                           claims_in_glue, format_value, glue_key)
+                           claims_in_glue, format_value, glue_key, test_reading)
 
 
 @pytest.fixture
@@ -44,6 +44,21 @@ def test_false_claim_outside_the_build_warns_and_returns(interactive):
     with pytest.warns(ClaimWarning, match=r"below one half.*p_max = 0\.52"):
         record = claim("The probability stays below one half.", "p_max < 0.5", p_max=0.52)
     assert record.holds is False
+
+
+def test_a_false_reading_of_the_test_set_never_fails_the_build_but_warns(strict):
+    with pytest.warns(ClaimWarning, match=r"Reading of the test set does NOT hold.*part9/9z-example.*low = 0\.979"):
+        record = test_reading("The interval lies above the target.", "low > target", low=0.979, target=0.98)
+    assert record == Claim("The interval lies above the target.", "low > target", {"low": 0.979, "target": 0.98},
+                           False, "part9/9z-example", gates=False)
+
+
+def test_a_true_reading_is_silent_and_marked_as_not_gating(strict):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        record = test_reading("The interval lies above the target.", "low > target", low=0.981, target=0.98)
+    assert record.holds and not record.gates
+    assert claim("Two is more than one.", "a > b", a=2, b=1).gates
 
 
 def test_true_claim_is_silent_in_both_modes(monkeypatch):

@@ -117,8 +117,17 @@ claim("The second draw of seed 0 is above 0.7.", "draw > 0.7", draw=draw)
 ```
 """
 
+#: A reading of the test set that does not hold: reported on the page, never a build failure.
+FALSE_READING = """
+```{code-cell} ipython3
+:tags: [remove-input]
+from dlbook.claims import test_reading
+_ = test_reading("The interval lies above the target.", "low > target", low=0.979, target=0.98)
+```
+"""
+
 PAGES = {"intro": INTRO, "a": _page("Page A", CELL_TWO_CLAIMS), "b": _page("Page B", CELL_ONE_CLAIM),
-         "fragile": _page("Fragile", FRAGILE), "ledger": LEDGER}
+         "fragile": _page("Fragile", FRAGILE), "reading": _page("Reading", FALSE_READING), "ledger": LEDGER}
 _PLAIN_ENV = {k: v for k, v in os.environ.items() if k != "DLBOOK_SEED_OFFSET"}
 
 
@@ -146,18 +155,27 @@ def test_claims_are_listed_per_page_and_on_the_ledger(good_book):
     assert "What this page checks (1 claim)" in texts["b"] and "visible output" in texts["b"]
     assert "application/vnd.dlbook.claim" not in good_book["b_html"]  # the record output renders as nothing
     ledger = good_book["ledger_html"]
-    assert ledger.count('class="dlbook-claims"') == 3
+    assert ledger.count('class="dlbook-claims"') == 4
     assert re.search(r'href="a.html"[^>]*>\s*<strong>Page A</strong>', ledger)
     assert re.search(r'href="b.html"[^>]*>\s*<strong>Page B</strong>', ledger)
     assert "The list has three items." in texts["ledger"]
     assert "Page A : 2 claims, 2 hold" in texts["ledger"]
-    assert "This build checks 4 claims on 3 pages." in texts["intro"]
+    assert "This build checks 5 claims on 4 pages." in texts["intro"]
+
+
+def test_a_false_reading_of_the_test_set_is_shown_and_does_not_fail_the_build(good_book):
+    assert good_book["first"].returncode == 0
+    page = good_book["texts"]["reading"]
+    assert "This reading of the test set does not hold with these settings: The interval lies above" in page
+    assert "✗ Reading of the test set (reported, never fails the build): The interval lies above" in page
+    assert "Readings of the test set are checked too, but never fail the build" in page
+    assert "Readings of the test set" not in good_book["texts"]["a"]
 
 
 def test_the_ledger_shows_the_robustness_record(good_book):
     ledger = good_book["texts"]["ledger"]
     assert "Robustness record of 2026-12-05 (commit abc1234, Test CPU)" in ledger
-    assert "1 of the 4 claims of this build held in every rerun" in ledger
+    assert "1 of the 5 claims of this build held in every rerun" in ledger
     assert "Two is more than one. rerun with seed offset 1 ✓, seed offset 2 ✓" in ledger
     assert "The mean is below one half. rerun with seed offset 1 ✓, seed offset 2 ✗" in ledger
     assert "The list has three items. not in the robustness record" in ledger
@@ -168,7 +186,7 @@ def test_claims_come_back_from_the_execution_cache(good_book):
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     assert "Executing notebook" not in again.stdout and "Using cached notebook" in again.stdout
     assert "What this page checks (2 claims)" in good_book["again_a"]
-    assert "This build checks 4 claims on 3 pages." in good_book["again_intro"]
+    assert "This build checks 5 claims on 4 pages." in good_book["again_intro"]
 
 
 def test_the_ci_variant_fails_a_claim_that_holds_only_for_the_books_seeds(good_book):

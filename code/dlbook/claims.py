@@ -23,8 +23,9 @@ arithmetic; the site tests check the second and the third):
 - A difference within the noise is written as such, with its interval ("not resolved by 3 seeds
   and 10,000 images: +0.04 pp, -0.18 to +0.26"); "A equals B" or "dropout does not help" is not
   a claim data can support, "not measurably better" is.
-- The test set never gates the build: test accuracy is reported with its interval, not claimed
-  against a target.
+- The test set never gates the build: test accuracy is reported with its interval, and a sentence
+  that reads it against a target is a :func:`test_reading`, which is checked and shown like a claim
+  but never fails the build (a false one puts a visible box on the page instead).
 
 - During the book build (the build's Sphinx extension sets ``DLBOOK_CLAIMS=strict``) a false
   claim raises :class:`ClaimError`, which fails the build with the page, the sentence and the values.
@@ -83,6 +84,7 @@ class Claim:
     values: dict[str, Any]
     holds: bool
     page: str = ""
+    gates: bool = True  # False for a reading of the test set (:func:`test_reading`)
 
     def values_text(self) -> str:
         """Return the values as ``name = value`` pairs, e.g. ``highest_probability = 0.4812``."""
@@ -93,7 +95,8 @@ class Claim:
         verdict = "holds" if self.holds else "does NOT hold"
         where = f" on page {self.page}" if self.page else ""
         values = f" with {self.values_text()}" if self.values else ""
-        return f"Claim {verdict}{where}: {self.statement!r} - checked {self.condition}{values}"
+        kind = "Claim" if self.gates else "Reading of the test set"
+        return f"{kind} {verdict}{where}: {self.statement!r} - checked {self.condition}{values}"
 
 
 def format_value(value: Any) -> str:
@@ -142,6 +145,33 @@ def claim(statement: str, condition: str, **values: Any) -> Claim:
     ``round``, ``sorted``, ``sum``, ``set``, ``math``), e.g. ``"gap_pp > 2 * se_pp"``.
     Tensors and NumPy values are converted to plain numbers first. Returns the :class:`Claim`.
     """
+    record = _evaluate(statement, condition, values, gates=True)
+    if not record.holds:
+        if strict_mode():
+            raise ClaimError(record.message())
+        _warn(record)
+    return record
+
+
+def test_reading(statement: str, condition: str, **values: Any) -> Claim:
+    """Check a sentence that reads the test set (``"the interval lies above the target"``); never fail.
+
+    Like :func:`claim`, but the test set never gates the build: the record is kept (the page's box,
+    the claims page and the robustness benchmark show it, marked as a reading of the test set) and a
+    false reading shows a visible box where it is made, in the build as anywhere else, so that a page
+    rebuilt with other seeds says which of its words no longer hold. Returns the :class:`Claim`.
+    """
+    record = _evaluate(statement, condition, values, gates=False)
+    if not record.holds:
+        _warn(record)
+    return record
+
+
+test_reading.__test__ = False  # a page helper, not a test for pytest to collect
+
+
+def _evaluate(statement: str, condition: str, values: Mapping[str, Any], *, gates: bool) -> Claim:
+    """Evaluate ``condition`` on ``values`` and glue the record; the checks common to claims and readings."""
     if not isinstance(statement, str) or not statement.strip():
         raise ValueError(f"statement must be a non-empty sentence, got {statement!r}")
     if not isinstance(condition, str) or not condition.strip():
@@ -159,12 +189,9 @@ def claim(statement: str, condition: str, **values: Any) -> Claim:
     outcome = eval(compile(tree, "<claim condition>", "eval"), {"__builtins__": _SAFE_BUILTINS, **plain})  # noqa: S307 - names checked above
     if not isinstance(outcome, bool):
         raise ValueError(f"condition {condition!r} must evaluate to True or False, got {outcome!r}")
-    record = Claim(statement.strip(), condition.strip(), plain, outcome, os.environ.get(PAGE_VARIABLE, ""))
+    record = Claim(statement.strip(), condition.strip(), plain, outcome, os.environ.get(PAGE_VARIABLE, ""),
+                   gates)
     _emit(record)
-    if not record.holds:
-        if strict_mode():
-            raise ClaimError(record.message())
-        _warn(record)
     return record
 
 
@@ -206,9 +233,10 @@ def _warn(record: Claim) -> None:
         return
     from IPython.display import display
 
+    what = "This claim of the page" if record.gates else "This reading of the test set"
     box = (
         '<div style="border-left: 4px solid #c0392b; padding: 0.4em 0.8em; background: #fdecea; color: #000">'
-        f"<strong>This claim of the page does not hold with your settings:</strong> {html.escape(record.statement)}"
+        f"<strong>{what} does not hold with these settings:</strong> {html.escape(record.statement)}"
         f"<br><code>{html.escape(record.condition)}</code>"
         f"{' with ' + html.escape(record.values_text()) if record.values else ''}</div>"
     )
