@@ -78,6 +78,16 @@ def test_robustness_gives_three_networks_distinct_colours_and_markers_and_keeps_
     assert ax.get_legend() is None
 
 
+def test_robustness_takes_other_colours_for_curves_that_are_not_networks():
+    acc = np.array([[0.9, 0.8, 0.5], [0.92, 0.82, 0.55]])
+    curves = {"missing": acc, "dimmed": acc}
+    ax = cnnplots.plot_robustness([0, 1, 2], curves, xlabel="level", colors=["#000000", "#555555"]).axes[0]
+    lines = [line for line in ax.lines if line.get_linestyle() != "None"]
+    assert [line.get_color() for line in lines] == ["#000000", "#555555"]
+    with pytest.raises(ValueError, match="colour for each of the 2 curves"):
+        cnnplots.plot_robustness([0, 1, 2], curves, xlabel="level", colors=["#000000"])
+
+
 def test_confusion_plot_writes_every_nonzero_count():
     matrix = torch.tensor([[5, 0, 1], [0, 7, 0], [30, 0, 9]])
     ax = cnnplots.plot_confusion(matrix).axes[0]

@@ -97,7 +97,7 @@ def plot_size_traces(traces: dict[str, Sequence[int]], ylabel: str = "feature-ma
     markers = "osd^v"
     colors = [COLORS["train"], COLORS["val"], COLORS["test"], COLORS["accent"], COLORS["neutral"]]
     for i, (name, sizes) in enumerate(traces.items()):
-        ax.plot(range(len(sizes)), sizes, marker=markers[i % len(markers)], color=colors[i % len(colors)],
+        ax.plot(range(len(sizes)), sizes, marker=markers[i % len(markers)], color=colors[i],
                 label=name)
     ax.set(xlabel=xlabel, ylabel=ylabel, ylim=(0, None))
     ax.legend()
@@ -111,20 +111,25 @@ def plot_robustness(
     ax: plt.Axes | None = None,
     legend: bool = True,
     dodge: float = 0.012,
+    colors: Sequence[str] | None = None,
 ) -> Figure:
     """Plot accuracy (%) against corruption level, mean over seeds with min-max error bars.
 
     ``accuracies[name]`` has shape ``(n_seeds, len(levels))`` holding fractions in [0, 1]. Each
-    network has its own colour and marker; with several networks their points are moved sideways
-    by ``dodge`` times the span of ``levels`` apart (centred on the level), so that bars at the
-    same level do not hide each other. ``legend=False`` leaves the legend to the caller (one
-    legend for a figure of several panels).
+    curve has its own colour (from ``colors``, by default the book's train, validation, test and
+    accent colours) and marker; with several curves their points are moved sideways by ``dodge``
+    times the span of ``levels`` apart (centred on the level), so that bars at the same level do
+    not hide each other. ``legend=False`` leaves the legend to the caller (one legend for a figure
+    of several panels).
     """
     if ax is None:
         fig, ax = plt.subplots(figsize=(5, 3.4), layout="constrained")
     else:
         fig = ax.figure
-    colors = [COLORS["train"], COLORS["val"], COLORS["test"], COLORS["accent"]]
+    if colors is None:
+        colors = [COLORS["train"], COLORS["val"], COLORS["test"], COLORS["accent"]]
+    if len(colors) < len(accuracies):
+        raise ValueError(f"need a colour for each of the {len(accuracies)} curves, got {len(colors)}")
     markers = "os^D"
     span = (max(levels) - min(levels)) if len(levels) > 1 else 1.0
     for i, (name, acc) in enumerate(accuracies.items()):
@@ -134,7 +139,7 @@ def plot_robustness(
         mean = acc.mean(axis=0)
         err = np.stack([mean - acc.min(axis=0), acc.max(axis=0) - mean])
         x = np.asarray(levels, dtype=float) + (i - (len(accuracies) - 1) / 2) * dodge * span
-        ax.errorbar(x, mean, yerr=err, marker=markers[i % len(markers)], capsize=3, color=colors[i % len(colors)],
+        ax.errorbar(x, mean, yerr=err, marker=markers[i % len(markers)], capsize=3, color=colors[i],
                     label=name)
     ax.set(xlabel=xlabel, ylabel="test accuracy (%)", xticks=list(levels))  # a tick at every measured level
     if legend:
