@@ -168,7 +168,7 @@ def test_a_false_reading_of_the_test_set_is_shown_and_does_not_fail_the_build(go
     page = good_book["texts"]["reading"]
     assert "This reading of the test set does not hold with these settings: The interval lies above" in page
     assert "✗ Reading of the test set (reported, never fails the build): The interval lies above" in page
-    assert "Readings of the test set are checked too, but never fail the build" in page
+    assert "Readings of the test set are evaluated too, but never fail the build" in page
     assert "Readings of the test set" not in good_book["texts"]["a"]
 
 

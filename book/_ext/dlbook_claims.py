@@ -202,7 +202,7 @@ def _box(records: list[Claim]) -> nodes.admonition:
     text = ("Each sentence below is checked by the code of this page every time the book is built; "
             "the build fails if one does not hold.")
     if not all(r.gates for r in records):
-        text += (" Readings of the test set are checked too, but never fail the build: a false one "
+        text += (" Readings of the test set are evaluated too, but never fail the build: a false one "
                  "shows a box where the page makes it.")
     box += nodes.paragraph("", text)
     box += _claim_list(records)

@@ -181,7 +181,7 @@ def plot_depth_study(points: Sequence[StudyPoint], budgets: Sequence[int]) -> Fi
     Both axes log-scaled in parameters; the points of one budget are spread a little sideways so
     that their bars do not hide each other.
     """
-    from dlbook.depthwidth import difference  # plotting reads stored scores, it trains nothing
+    from dlbook.stats import difference_over_seeds  # plotting reads stored scores, it trains nothing
 
     if not points or len(points) != len(budgets):
         raise ValueError(f"expected one budget per point, got {len(points)} points and {len(budgets)} budgets")
@@ -206,7 +206,8 @@ def plot_depth_study(points: Sequence[StudyPoint], budgets: Sequence[int]) -> Fi
     for i, (deeper, shallower) in enumerate(pairs):
         color, marker = DEPTH_STYLE.get(deeper, (COLORS["neutral"], "D"))
         row = [b for b in grid if (deeper, b) in by_shape and (shallower, b) in by_shape]
-        gaps = [difference(by_shape[deeper, b], by_shape[shallower, b]) for b in row]
+        gaps = [difference_over_seeds(by_shape[deeper, b].val_correct, by_shape[shallower, b].val_correct)
+                for b in row]  # depthwidth.difference, without keying plotting pages on training code
         bottom.errorbar([b * shifted(i, len(pairs)) for b in row], [100 * g.mean for g in gaps],
                         yerr=[[100 * (g.mean - g.low) for g in gaps], [100 * (g.high - g.mean) for g in gaps]],
                         color=color, marker=marker, capsize=4, elinewidth=1.6, linestyle="--",
