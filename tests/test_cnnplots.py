@@ -198,3 +198,12 @@ def test_architecture_diagram_has_a_row_per_stage():
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "8 × 7 × 7" in texts and "10 logits" in texts and "block 2" in texts
     assert any("channels × height × width" in t for t in texts)
+
+
+def test_robustness_curves_take_the_markers_given():
+    acc = np.array([[0.9, 0.8, 0.7]])
+    curves = {"a": acc, "b": acc}
+    ax = cnnplots.plot_robustness([0, 1, 2], curves, xlabel="level", markers="Dv").axes[0]
+    assert [bars.lines[0].get_marker() for bars in ax.containers] == ["D", "v"]
+    with pytest.raises(ValueError, match="marker"):
+        cnnplots.plot_robustness([0, 1, 2], curves, xlabel="level", markers="D")

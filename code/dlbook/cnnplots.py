@@ -112,12 +112,13 @@ def plot_robustness(
     legend: bool = True,
     dodge: float = 0.012,
     colors: Sequence[str] | None = None,
+    markers: str = "os^D",
 ) -> Figure:
     """Plot accuracy (%) against corruption level, mean over seeds with min-max error bars.
 
     ``accuracies[name]`` has shape ``(n_seeds, len(levels))`` holding fractions in [0, 1]. Each
     curve has its own colour (from ``colors``, by default the book's train, validation, test and
-    accent colours) and marker; with several curves their points are moved sideways by ``dodge``
+    accent colours) and marker (from ``markers``, matplotlib's one-letter codes); with several curves their points are moved sideways by ``dodge``
     times the span of ``levels`` apart (centred on the level), so that bars at the same level do
     not hide each other. ``legend=False`` leaves the legend to the caller (one legend for a figure
     of several panels).
@@ -130,7 +131,8 @@ def plot_robustness(
         colors = [COLORS["train"], COLORS["val"], COLORS["test"], COLORS["accent"]]
     if len(colors) < len(accuracies):
         raise ValueError(f"need a colour for each of the {len(accuracies)} curves, got {len(colors)}")
-    markers = "os^D"
+    if len(markers) < len(accuracies):
+        raise ValueError(f"need a marker for each of the {len(accuracies)} curves, got {markers!r}")
     span = (max(levels) - min(levels)) if len(levels) > 1 else 1.0
     for i, (name, acc) in enumerate(accuracies.items()):
         acc = 100 * np.asarray(acc, dtype=float)
@@ -139,7 +141,7 @@ def plot_robustness(
         mean = acc.mean(axis=0)
         err = np.stack([mean - acc.min(axis=0), acc.max(axis=0) - mean])
         x = np.asarray(levels, dtype=float) + (i - (len(accuracies) - 1) / 2) * dodge * span
-        ax.errorbar(x, mean, yerr=err, marker=markers[i % len(markers)], capsize=3, color=colors[i],
+        ax.errorbar(x, mean, yerr=err, marker=markers[i], capsize=3, color=colors[i],
                     label=name)
     ax.set(xlabel=xlabel, ylabel="test accuracy (%)", xticks=list(levels))  # a tick at every measured level
     if legend:
