@@ -53,6 +53,9 @@ def test_curves_and_animation(trained):
     assert fig.axes[0].get_xlabel() == "iteration" and fig.axes[0].get_ylabel() == "loss (nats)"
     html = animate_training(net, run, x, y, grid_n=10, dpi=30)
     assert html.lstrip().startswith("<") and "animation" in html.lower()
+    assert '<img id="_anim_img' in html  # no alt text asked for: the site's extension adds a generic one
+    described = animate_training(net, run, x, y, grid_n=10, dpi=30, alt='A "ring" & a disc')
+    assert '<img alt="A &quot;ring&quot; &amp; a disc" id="_anim_img' in described
     plt.close("all")
     run.snapshots.clear()
     with pytest.raises(ValueError, match="snapshots"):
@@ -103,7 +106,7 @@ def test_unit_lines_outside_the_plot_are_noted():
         net[0].weight.copy_(torch.tensor([[1.0, 1.0], [1.0, 1.0]]))
         net[0].bias.copy_(torch.tensor([-1.0, -10.0]))  # unit 2's line x1 + x2 = 10 lies far outside
     ax = draw_decision_regions(net, x, y, grid_n=10).axes[0]
-    assert len(ax.lines) == 1 and [t.get_text() for t in ax.texts] == ["zero lines outside: 1 dead"]
+    assert len(ax.lines) == 1 and [t.get_text() for t in ax.texts] == ["zero lines outside:\n1 dead"]
     plt.close("all")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import html
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -155,7 +156,8 @@ def _draw_unit_lines(ax: Axes, model: nn.Module, a: np.ndarray, b: np.ndarray, x
     words = {"line": "", "splits": " splitting", "dead": " dead", "always_on": " always-on"}
     counts = [f"{n}{words[kind]}" for kind, n in outside.items() if n]
     if counts:
-        note = f"zero lines outside: {', '.join(counts)}"
+        # two short lines, so that the note fits inside a narrow panel
+        note = f"zero lines outside:\n{', '.join(counts)}"
         # under the points (zorder 2), so that it never hides one
         artists.append(ax.text(0.5, 0.02, note, transform=ax.transAxes, ha="center", va="bottom", fontsize=9,
                                color=UNIT_LINE_STYLES["splits"]["color"], zorder=1.8,
@@ -247,12 +249,14 @@ def plot_curves(
 
 
 def animate_training(
-    model: nn.Module, run: ToyRun, x: torch.Tensor, y: torch.Tensor, title: str = "", grid_n: int = 50, dpi: int = 70
+    model: nn.Module, run: ToyRun, x: torch.Tensor, y: torch.Tensor, title: str = "", grid_n: int = 50, dpi: int = 70,
+    alt: str = "",
 ) -> str:
     """Return an HTML player (``FuncAnimation.to_jshtml``) of ``run.snapshots``: decision regions and the loss so far.
 
     The regions show P(class 1), the 0.5 boundary and each first-layer unit's zero line.
     ``model`` must have the architecture the snapshots came from; it is copied, not modified.
+    ``alt`` describes what the player shows, for readers who cannot see it (the frame's alt text).
     """
     if not run.snapshots:
         raise ValueError("run has no snapshots; train with snapshot_every > 0")
@@ -286,7 +290,10 @@ def animate_training(
 
     anim = FuncAnimation(fig, draw, frames=len(run.snapshots), interval=300)
     plt.close(fig)
-    return anim.to_jshtml(default_mode="once")
+    player = anim.to_jshtml(default_mode="once")
+    if alt:
+        player = player.replace('<img id="_anim_img', f'<img alt="{html.escape(alt)}" id="_anim_img', 1)
+    return player
 
 
 def draw_network(
