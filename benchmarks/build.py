@@ -165,10 +165,10 @@ def edit_function(path: Path, function: str, what: str) -> None:
 def pages_depending_on(copy: Path, module: str) -> set[str]:
     """Return the executed pages of ``copy`` (paths relative to it) whose code imports ``dlbook.<module>``.
 
-    Uses the clone's own :mod:`dlbook.buildhooks` (directly or through other modules).
+    Uses the clone's own ``book/_ext/dlbook_cache.py`` (directly or through other modules).
     """
-    sys.path.insert(0, str(copy / "code"))
-    from dlbook.buildhooks import has_kernelspec, page_modules
+    sys.path[:0] = [str(copy / "code"), str(copy / "book" / "_ext")]
+    from dlbook_cache import has_kernelspec, page_modules
     from dlbook.fingerprint import closure
 
     pages = set()

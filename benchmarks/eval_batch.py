@@ -14,17 +14,17 @@ alike. The script prints the best images per second of each batch size and its r
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 
 import torch
 from torch import nn
 
-from dlbook.cnn import build_cnn
-from dlbook.experiments import BOOK_CNN
 from dlbook.models import build_mlp
 from dlbook.preprocess import load_splits
 from dlbook.runtime import default_device
 from dlbook.train import EVAL_BATCH_SIZE, predict
+from peers import BOOK_RECIPE  # benchmarks/ is on the path when this script runs
 
 BATCH_SIZES = (128, EVAL_BATCH_SIZE, 2048, 10000)
 
@@ -44,8 +44,8 @@ def main() -> None:
     device = default_device()
     x_images = data.x_test.to(device)
     models = {
-        "CNN, max pooling": (build_cnn(downsample="maxpool", **BOOK_CNN), x_images),
-        "CNN, strided": (build_cnn(downsample="stride", **BOOK_CNN), x_images),
+        "CNN, max pooling": (BOOK_RECIPE.network.build(), x_images),
+        "CNN, strided": (dataclasses.replace(BOOK_RECIPE.network, downsample="stride").build(), x_images),
         "MLP 784-500-300-10": (build_mlp(784, [500, 300], 10), x_images.flatten(1)),
     }
     print(f"device {device}, {torch.get_num_threads()} thread(s), reference batch {EVAL_BATCH_SIZE}")

@@ -11,7 +11,7 @@ images and weights in channels-last memory as the book trains its CNNs (on a CPU
 training step of any of these networks markedly faster, so giving it to one recipe only would
 handicap the others):
 
-- **book**: chapter 3G's network and recipe (:data:`dlbook.experiments.BOOK_RECIPE`): AdamW,
+- **book**: chapter 3G's network and recipe (:data:`BOOK_RECIPE` below): AdamW,
   one-cycle learning rate, label smoothing, batch 256.
 - **train_mnist_fast** (tuomaso/train_mnist_fast on GitHub, its final notebook): conv 5x5 with 24
   channels, max-pool, ReLU, conv 3x3 with 32 channels, max-pool, ReLU, dense 256, dense 10;
@@ -38,6 +38,7 @@ the thread count and the device) to PATH; chapter 3G reads the recorded run,
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import json
 import os
@@ -52,9 +53,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dlbook.cnn import CNN
 from dlbook.convarith import layer_costs
 from dlbook.environment import processor_name
-from dlbook.experiments import BOOK_RECIPE, build_model
+from dlbook.experiments import Recipe
 from dlbook.models import count_parameters
 from dlbook.preprocess import load_splits
 from dlbook.runtime import default_device, seed_everything
@@ -63,6 +65,10 @@ from dlbook.train import evaluate, train
 #: Mean and standard deviation of the MNIST training pixels in [0, 1], as both public recipes normalize.
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
 THRESHOLDS = (0.990, 0.993)
+#: Chapter 3G's recipe, as its first cells define it (3F trains it too). Records keep its key, and
+#: the page compares a record with its own networks only when the keys match.
+BOOK_RECIPE = Recipe(network=CNN(channels=(8, 16, 64), final_conv_channels=64),
+                     n_epochs=3, batch_size=256, lr=0.02, label_smoothing=0.1)
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,7 @@ class Peer:
     batch_size: int
     normalize: bool
     label_smoothing: float = 0.0
+    key: str | None = None  # the book's recipe key (dlbook.experiments.Recipe.key), None for the others
 
 
 def fast_net() -> nn.Module:
@@ -96,11 +103,13 @@ def example_net() -> nn.Module:
 
 def peers(epochs: int, example_epochs: int) -> list[tuple[Peer, int]]:
     """The three recipes with the number of epochs each trains."""
+    book_epochs = BOOK_RECIPE.n_epochs if epochs is None else epochs
     book = Peer(
-        "book (3G)", functools.partial(build_model, BOOK_RECIPE, (1, 28, 28)),
+        "book (3G)", BOOK_RECIPE.network.build,
         lambda m: torch.optim.AdamW(m.parameters(), lr=BOOK_RECIPE.lr, weight_decay=BOOK_RECIPE.weight_decay),
         lambda opt, steps: torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=BOOK_RECIPE.lr, total_steps=steps),
-        None, BOOK_RECIPE.batch_size, normalize=False, label_smoothing=BOOK_RECIPE.label_smoothing)
+        None, BOOK_RECIPE.batch_size, normalize=False, label_smoothing=BOOK_RECIPE.label_smoothing,
+        key=dataclasses.replace(BOOK_RECIPE, n_epochs=book_epochs).key())
     fast = Peer(
         "train_mnist_fast", fast_net, lambda m: torch.optim.Adam(m.parameters(), lr=0.01, betas=(0.7, 0.9)),
         lambda opt, steps: torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.01, total_steps=steps,
@@ -109,7 +118,7 @@ def peers(epochs: int, example_epochs: int) -> list[tuple[Peer, int]]:
     example = Peer(
         "pytorch example", example_net, lambda m: torch.optim.Adadelta(m.parameters(), lr=1.0),
         None, lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.7), 64, normalize=True)
-    return [(book, BOOK_RECIPE.n_epochs if epochs is None else epochs), (fast, epochs or 3), (example, example_epochs)]
+    return [(book, book_epochs), (fast, epochs or 3), (example, example_epochs)]
 
 
 def run(peer: Peer, n_epochs: int, seed: int, data) -> dict:
@@ -161,7 +170,7 @@ def summarize(recipes: list[tuple[Peer, int]], results: dict[str, list[dict]]) -
         cumulative = [sum(per_epoch[: e + 1]) for e in range(n_epochs)]
         reach = {f"{100 * t:.1f}": seconds_to_reach(val, cumulative, t) for t in THRESHOLDS}
         records.append({
-            "name": peer.name, "parameters": count_parameters(model),
+            "name": peer.name, "key": peer.key, "parameters": count_parameters(model),
             "multiply_adds_millions": round(sum(c.macs for c in layer_costs(model)) / 1e6, 2),
             "seconds_per_epoch": round(sum(per_epoch) / n_epochs, 1),
             "epochs": [{"epoch": e + 1, "seconds": round(cumulative[e], 1), "val_acc": round(val[e], 4),

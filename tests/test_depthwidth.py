@@ -8,11 +8,11 @@ import pytest
 import torch
 
 from dlbook import depthwidth
-from dlbook.experiments import Recipe, build_model
-from dlbook.models import count_parameters
+from dlbook.experiments import Recipe
+from dlbook.models import MLP, count_parameters
 from dlbook.preprocess import MnistSplits
 
-BASE = Recipe(hidden_sizes=(1,), n_epochs=2, batch_size=32, lr=0.05)
+BASE = Recipe(network=MLP(hidden_sizes=(1,)), n_epochs=2, batch_size=32, lr=0.05)
 
 
 def _tiny_splits() -> MnistSplits:
@@ -24,7 +24,7 @@ def _tiny_splits() -> MnistSplits:
 
 @pytest.mark.parametrize(("depth", "width"), [(1, 100), (2, 90), (3, 83), (3, 7)])
 def test_n_params_matches_a_real_model(depth, width):
-    model = build_model(Recipe(hidden_sizes=(width,) * depth, n_epochs=1, batch_size=32, lr=0.1))
+    model = MLP(hidden_sizes=(width,) * depth).build()
     assert depthwidth.n_params(depth, width) == count_parameters(model)
 
 
@@ -41,15 +41,15 @@ def test_matched_width_is_the_closest_count():
 
 def test_matched_recipes_are_budget_major_with_equal_widths():
     recipes = depthwidth.matched_recipes([1, 3], [25000, 80000], BASE)
-    assert [len(r.hidden_sizes) for r in recipes] == [1, 3, 1, 3]
-    assert all(len(set(r.hidden_sizes)) == 1 and r.lr == BASE.lr for r in recipes)
+    assert [len(r.network.hidden_sizes) for r in recipes] == [1, 3, 1, 3]
+    assert all(len(set(r.network.hidden_sizes)) == 1 and r.lr == BASE.lr for r in recipes)
     with pytest.raises(ValueError):
         depthwidth.matched_recipes([], [25000], BASE)
 
 
 def test_study_points_and_their_paired_difference():
     data = _tiny_splits()
-    recipes = [Recipe(hidden_sizes=(w,) * d, n_epochs=2, batch_size=32, lr=0.05) for d, w in [(1, 6), (2, 4)]]
+    recipes = [Recipe(network=MLP(hidden_sizes=(w,) * d), n_epochs=2, batch_size=32, lr=0.05) for d, w in [(1, 6), (2, 4)]]
     points = depthwidth.run_study(recipes, data, seeds=[0, 1])
     assert [(p.depth, p.width) for p in points] == [(1, 6), (2, 4)]
     assert [p.n_params for p in points] == [depthwidth.n_params(d, w, n_in=5) for d, w in [(1, 6), (2, 4)]]
@@ -69,4 +69,4 @@ def test_study_rejects_one_seed_and_unequal_widths():
     with pytest.raises(ValueError, match="two seeds"):
         depthwidth.run_study([BASE], data, seeds=[0])
     with pytest.raises(ValueError, match="equal widths"):
-        depthwidth.run_study([Recipe(hidden_sizes=(4, 2), n_epochs=1, batch_size=32, lr=0.05)], data, seeds=[0, 1])
+        depthwidth.run_study([Recipe(network=MLP(hidden_sizes=(4, 2)), n_epochs=1, batch_size=32, lr=0.05)], data, seeds=[0, 1])

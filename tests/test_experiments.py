@@ -1,15 +1,18 @@
-"""Tests for dlbook.experiments: one recipe type for MLPs and CNNs, seeded training, stored runs over seeds."""
+"""Tests for dlbook.experiments: recipes of an MLP or a CNN, seeded training, stored runs over seeds."""
 
 import dataclasses
+import shutil
 
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dlbook import experiments, store
-from dlbook.experiments import BOOK_CNN, BOOK_RECIPE, Recipe, build_model, train_model, train_seeds
-from dlbook.models import count_parameters
+from dlbook import store
+from dlbook.cnn import CNN
+from dlbook.experiments import Recipe, train_model, train_seeds
+from dlbook.fingerprint import EXTERNAL_INPUTS, REPO_ROOT, dependency_fingerprint
+from dlbook.models import MLP, count_parameters
 from dlbook.preprocess import MnistSplits
 from dlbook.runtime import default_device, seed_everything
 
@@ -32,57 +35,91 @@ def _tiny_images(n: int = 128) -> MnistSplits:
     return MnistSplits(x, y, x[:32], y[:32], x[:32], y[:32], "tiny-images")
 
 
-TINY = Recipe(hidden_sizes=(8,), n_epochs=4, batch_size=32, lr=0.05, label_smoothing=0.1)
-TINY_CNN = Recipe(channels=(4,), n_epochs=3, batch_size=32, lr=0.01)
+TINY = Recipe(network=MLP(hidden_sizes=(8,)), n_epochs=4, batch_size=32, lr=0.05, label_smoothing=0.1)
+TINY_CNN = Recipe(network=CNN(channels=(4,)), n_epochs=3, batch_size=32, lr=0.01)
+BOOK = Recipe(network=CNN(channels=(8, 16, 64), final_conv_channels=64),
+              n_epochs=3, batch_size=256, lr=0.02, label_smoothing=0.1)  # chapter 3G's
+
+
+def _with_network(recipe: Recipe, **changes) -> Recipe:
+    return dataclasses.replace(recipe, network=dataclasses.replace(recipe.network, **changes))
 
 
 def test_key_and_label_name_the_recipe():
-    recipe = Recipe(hidden_sizes=(500, 300, 200), dropout=0.2, n_epochs=10, batch_size=512, lr=3e-3)
+    recipe = Recipe(network=MLP(hidden_sizes=(500, 300, 200), dropout=0.2), n_epochs=10, batch_size=512, lr=3e-3)
     assert recipe.key() == "mlp-500x300x200-d0.2-ls0-lr0.003-wd0.0001-e10-b512"
     assert recipe.label().startswith("784-500-300-200-10, dropout 0.2")
-    assert recipe.key() != dataclasses.replace(recipe, dropout=0.1).key()
-    assert BOOK_RECIPE.key() == "cnn-maxpool-c8-16-64-f64-d0-ls0.1-lr0.02-wd0.0001-e3-b256"
-    assert dataclasses.replace(BOOK_RECIPE, downsample="stride").key() != BOOK_RECIPE.key()
-    assert BOOK_RECIPE.label().startswith("CNN maxpool 8-16-64 + 64")
-    keys = {dataclasses.replace(BOOK_RECIPE, downsample=ds).key() for ds in ("maxpool", "avgpool", "stride")}
+    assert recipe.key() != _with_network(recipe, dropout=0.1).key()
+    assert BOOK.key() == "cnn-maxpool-c8-16-64-f64-d0-ls0.1-lr0.02-wd0.0001-e3-b256"
+    assert BOOK.label().startswith("CNN maxpool 8-16-64 + 64")
+    keys = {_with_network(BOOK, downsample=ds).key() for ds in ("maxpool", "avgpool", "stride")}
     assert len(keys) == 3  # each way of downsampling has its own stored runs
-    average = dataclasses.replace(BOOK_RECIPE, downsample="avgpool")
+    average = _with_network(BOOK, downsample="avgpool")
     assert average.key() == "cnn-avgpool-c8-16-64-f64-d0-ls0.1-lr0.02-wd0.0001-e3-b256"
     assert average.label().startswith("CNN avgpool 8-16-64 + 64")
 
 
-@pytest.mark.parametrize("kwargs", [
-    dict(), dict(hidden_sizes=(4,), channels=(4,)), dict(hidden_sizes=(0,)), dict(channels=(4, True)),
-    dict(hidden_sizes=(4,), downsample="stride"), dict(hidden_sizes=(4,), downsample="avgpool"),
-    dict(channels=(4,), downsample="avg"),
-    dict(hidden_sizes=(4,), lr=0.0), dict(hidden_sizes=(4,), label_smoothing=1.0),
-    dict(hidden_sizes=(4,), dropout=-0.1), dict(hidden_sizes=(4,), n_epochs=0),
+@pytest.mark.parametrize("make", [
+    lambda: MLP(hidden_sizes=()), lambda: MLP(hidden_sizes=(0,)), lambda: MLP(hidden_sizes=(4, True)),
+    lambda: MLP(hidden_sizes=(4,), dropout=-0.1), lambda: CNN(channels=(4, True)), lambda: CNN(channels=()),
+    lambda: CNN(channels=(4,), downsample="avg"), lambda: CNN(channels=(4,), dropout=1.0),
+    lambda: Recipe(network=MLP(hidden_sizes=(4,)), n_epochs=1, batch_size=8, lr=0.0),
+    lambda: Recipe(network=MLP(hidden_sizes=(4,)), n_epochs=1, batch_size=8, lr=0.01, label_smoothing=1.0),
+    lambda: Recipe(network=MLP(hidden_sizes=(4,)), n_epochs=0, batch_size=8, lr=0.01),
+    lambda: Recipe(network=nn.Linear(4, 2), n_epochs=1, batch_size=8, lr=0.01),
 ])
-def test_bad_recipes_raise_value_error(kwargs):
+def test_bad_recipes_raise_value_error(make):
     with pytest.raises(ValueError):
-        Recipe(**{"n_epochs": 1, "batch_size": 8, "lr": 0.01, **kwargs})
+        make()
 
 
-def test_build_model_has_the_recipe_shape():
-    mlp = build_model(Recipe(hidden_sizes=(5, 4), dropout=0.3, n_epochs=1, batch_size=1, lr=1.0), (6,), n_out=3)
+def test_networks_build_the_recipe_shape():
+    mlp = MLP(hidden_sizes=(5, 4), dropout=0.3).build((6,), n_out=3)
     assert count_parameters(mlp) == 6 * 5 + 5 + 5 * 4 + 4 + 4 * 3 + 3
     assert mlp(torch.zeros(2, 6)).shape == (2, 3)
-    cnn = build_model(BOOK_RECIPE, (1, 28, 28))
-    assert cnn(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+    assert BOOK.network.build()(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
     with pytest.raises(ValueError, match="flat"):
-        build_model(TINY, (1, 28, 28))
+        TINY.network.build((1, 28, 28))
     with pytest.raises(ValueError, match="square"):
-        build_model(BOOK_RECIPE, (784,))
+        BOOK.network.build((784,))
 
 
-def test_the_book_cnn_is_built_from_book_cnn():
-    assert {k: getattr(BOOK_RECIPE, k) for k in BOOK_CNN} == BOOK_CNN
+def _edit_function_body(root, module: str, function: str) -> None:
+    """Append a statement that changes nothing at run time to ``function`` of ``code/dlbook/<module>.py``."""
+    path = root / "code" / "dlbook" / f"{module}.py"
+    source = path.read_text()
+    head = f"def {function}("
+    start = source.index(head)
+    body = source.index('"""', source.index('"""', start) + 3) + 3  # after the docstring
+    path.write_text(source[:body] + "\n    _edited = True" + source[body:])
+
+
+@pytest.mark.parametrize(("edited", "function", "changes_mlp", "changes_cnn"), [
+    ("cnn", "build_cnn", False, True),
+    ("models", "build_mlp", True, False),
+    ("train", "train", True, True),
+    ("experiments", "train_model", True, True),
+    ("toyplots", "plot_curves", False, False),
+])
+def test_a_stored_run_depends_on_its_own_builder_and_the_training_loop(tmp_path, edited, function,
+                                                                      changes_mlp, changes_cnn):
+    root = tmp_path / "repo"
+    shutil.copytree(REPO_ROOT / "code", root / "code")
+    for name in EXTERNAL_INPUTS:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO_ROOT / name, root / name)
+    keys = lambda: [dependency_fingerprint(r.depends_on("dlbook.experiments"), root)  # noqa: E731
+                    for r in (TINY, TINY_CNN)]
+    before = keys()
+    _edit_function_body(root, edited, function)
+    after = keys()
+    assert [a != b for a, b in zip(before, after)] == [changes_mlp, changes_cnn]
 
 
 @pytest.mark.parametrize(("recipe", "data"), [(TINY, _tiny_splits()), (TINY_CNN, _tiny_images())],
                          ids=["mlp", "cnn"])
 def test_train_model_learns_and_repeats_itself(recipe, data):
-    build = lambda: build_model(recipe, tuple(data.x_train.shape[1:]), n_out=int(data.y_train.max()) + 1)  # noqa: E731
+    build = lambda: recipe.network.build(tuple(data.x_train.shape[1:]), n_out=int(data.y_train.max()) + 1)  # noqa: E731
     model, history = train_model(build, recipe, data.x_train, data.y_train, seed=1, val=(data.x_val, data.y_val))
     again, history_again = train_model(build, recipe, data.x_train, data.y_train, seed=1)
     assert len(history.val_acc) == recipe.n_epochs and history.val_acc[-1] > 0.9
@@ -96,8 +133,9 @@ def test_train_model_learns_and_repeats_itself(recipe, data):
 @pytest.mark.parametrize("smoothing", [0.0, 0.2])
 def test_train_model_minimizes_label_smoothed_cross_entropy(smoothing):
     data = _tiny_images(64)
-    recipe = dataclasses.replace(TINY_CNN, channels=(2,), n_epochs=1, batch_size=64, label_smoothing=smoothing)
-    build = lambda: build_model(recipe, (1, 12, 12), n_out=2)  # noqa: E731
+    recipe = dataclasses.replace(_with_network(TINY_CNN, channels=(2,)), n_epochs=1, batch_size=64,
+                                 label_smoothing=smoothing)
+    build = lambda: recipe.network.build((1, 12, 12), n_out=2)  # noqa: E731
     _, history = train_model(build, recipe, data.x_train, data.y_train, seed=0)
     seed_everything(0)  # the same initial weights as train_model's; one full batch, so its loss is the initial one
     with torch.no_grad():
@@ -107,7 +145,7 @@ def test_train_model_minimizes_label_smoothed_cross_entropy(smoothing):
 
 def test_train_model_trains_images_channels_last():
     data = _tiny_images(32)
-    model, _ = train_model(lambda: build_model(TINY_CNN, (1, 12, 12)), TINY_CNN, data.x_train, data.y_train, seed=0)
+    model, _ = train_model(lambda: TINY_CNN.network.build((1, 12, 12)), TINY_CNN, data.x_train, data.y_train, seed=0)
     conv = next(m for m in model if isinstance(m, nn.Conv2d))
     assert conv.weight.is_contiguous(memory_format=torch.channels_last)
 

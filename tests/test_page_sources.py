@@ -83,3 +83,14 @@ def test_removed_cells_only_pass_values_to_claims_and_glue(page):
     offenders = [f"removed cell {n}: {what}" for n, (options, code) in enumerate(code_cells(source), 1)
                  if "remove-cell" in options for what in computations(code)]
     assert not offenders, f"{page}: removed cells compute what a reader cannot see:\n" + "\n".join(offenders)
+
+
+def test_3f_trains_the_recipe_of_3g():
+    """3F reuses 3G's stored networks only while both pages define the same recipe."""
+    defined = []
+    for page in ("part3/3f-pooling-robustness.md", "part3/3g-mnist-cnn.md"):
+        source = (BOOK_DIR / page).read_text(encoding="utf-8")
+        match = re.search(r"^recipe = Recipe\(.*?\)\n(?!\s)", source, re.M | re.S)
+        assert match, f"{page}: no 'recipe = Recipe(...)' cell line"
+        defined.append(" ".join(match.group(0).split()))
+    assert defined[0] == defined[1]

@@ -4,10 +4,11 @@ import pytest
 import torch
 
 from dlbook import stackedseeds, store
-from dlbook.experiments import Recipe, build_model, train_model
+from dlbook.experiments import Recipe, train_model
+from dlbook.models import MLP
 from dlbook.preprocess import MnistSplits
 
-RECIPE = Recipe(hidden_sizes=(7, 7), n_epochs=3, batch_size=64, lr=0.01, label_smoothing=0.1)
+RECIPE = Recipe(network=MLP(hidden_sizes=(7, 7)), n_epochs=3, batch_size=64, lr=0.01, label_smoothing=0.1)
 
 
 def _data(n: int = 600, n_in: int = 50) -> tuple[torch.Tensor, torch.Tensor]:
@@ -24,7 +25,7 @@ def test_stacked_training_matches_separate_training(dtype, tolerance):
     seeds = [0, 1, 2]
     net, losses = stackedseeds.train_stacked(RECIPE, x, y, seeds, dtype=dtype)
     for state, seed, loss in zip(net.state_dicts(), seeds, losses):
-        model, history = train_model(lambda: build_model(RECIPE, (50,)).to(dtype), RECIPE, x.to(dtype), y, seed)
+        model, history = train_model(lambda: RECIPE.network.build((50,)).to(dtype), RECIPE, x.to(dtype), y, seed)
         reference = model.state_dict()
         assert state.keys() == reference.keys()
         for key, value in reference.items():
@@ -38,12 +39,12 @@ def test_stacked_training_matches_separate_training(dtype, tolerance):
 
 def test_stacked_predictions_and_loaded_models_agree():
     x, y = _data()
-    recipe = Recipe(hidden_sizes=(16,), n_epochs=10, batch_size=64, lr=0.03)
+    recipe = Recipe(network=MLP(hidden_sizes=(16,)), n_epochs=10, batch_size=64, lr=0.03)
     net, _ = stackedseeds.train_stacked(recipe, x, y, [0, 1])
     predictions = stackedseeds.predict_stacked(net, x, batch_size=100)
     assert predictions.shape == (2, len(x))
     for s, state in enumerate(net.state_dicts()):
-        model = build_model(recipe, (50,))
+        model = recipe.network.build((50,))
         model.load_state_dict(state)
         with torch.inference_mode():
             # the same weights, products rounded another way: a near tie may flip on some processor
@@ -56,7 +57,7 @@ def test_stacked_seeds_are_stored_once(tmp_path, monkeypatch):
     monkeypatch.setattr(store, "store_dir", lambda: tmp_path)
     x, y = _data()
     data = MnistSplits(x[:400], y[:400], x[400:500], y[400:500], x[500:], y[500:], "tiny")
-    recipe = Recipe(hidden_sizes=(5,), n_epochs=1, batch_size=64, lr=0.01)
+    recipe = Recipe(network=MLP(hidden_sizes=(5,)), n_epochs=1, batch_size=64, lr=0.01)
     net, losses = stackedseeds.stacked_seeds(recipe, data, [0, 1])
     assert len(list(tmp_path.glob("stacked-*.pt"))) == 1 and len(losses) == 2
     calls = []
@@ -70,7 +71,7 @@ def test_stacked_seeds_are_stored_once(tmp_path, monkeypatch):
 def test_stacked_rejects_what_it_cannot_train():
     x, y = _data()
     with pytest.raises(ValueError, match="without dropout"):
-        stackedseeds.train_stacked(Recipe(hidden_sizes=(5,), dropout=0.2, n_epochs=1, batch_size=64, lr=0.01),
+        stackedseeds.train_stacked(Recipe(network=MLP(hidden_sizes=(5,), dropout=0.2), n_epochs=1, batch_size=64, lr=0.01),
                                    x, y, [0])
     with pytest.raises(ValueError, match="flat inputs"):
         stackedseeds.train_stacked(RECIPE, x.view(600, 5, 10), y, [0])

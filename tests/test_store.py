@@ -103,10 +103,6 @@ def test_unknown_module_raises_value_error():
         store.cached("thing", lambda: 0, depends_on="numpy")
 
 
-def test_store_does_not_depend_on_the_sphinx_hooks():
-    assert "dlbook.buildhooks" not in closure(["dlbook.store"])
-
-
 def test_store_does_not_depend_on_its_command_line_tool():
     """``python -m dlbook.store`` imports dlbook.storearchive only when run as a script: editing it retrains nothing."""
     assert "dlbook.storearchive" not in closure(["dlbook.store"])

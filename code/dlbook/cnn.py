@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from torch import nn
 
 DOWNSAMPLING = ("maxpool", "avgpool", "stride")
+
+
+def _check_arguments(channels: tuple[int, ...], downsample: str, dropout: float, final_conv_channels: int) -> None:
+    """Raise ValueError unless the arguments describe a CNN :func:`build_cnn` can build."""
+    if downsample not in DOWNSAMPLING:
+        raise ValueError(f"downsample must be one of {DOWNSAMPLING}, got {downsample!r}")
+    if not channels or any(isinstance(c, bool) or not isinstance(c, int) or c < 1 for c in channels):
+        raise ValueError(f"channels must be a non-empty sequence of positive ints, got {channels!r}")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
+    if isinstance(final_conv_channels, bool) or not isinstance(final_conv_channels, int) or final_conv_channels < 0:
+        raise ValueError(f"final_conv_channels must be a non-negative int, got {final_conv_channels!r}")
 
 
 def build_cnn(
@@ -33,14 +47,7 @@ def build_cnn(
     resolution, without downsampling.
     The head is ``Flatten -> Dropout -> Linear``.
     """
-    if downsample not in DOWNSAMPLING:
-        raise ValueError(f"downsample must be one of {DOWNSAMPLING}, got {downsample!r}")
-    if not channels or any(isinstance(c, bool) or not isinstance(c, int) or c < 1 for c in channels):
-        raise ValueError(f"channels must be a non-empty sequence of positive ints, got {channels!r}")
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
-    if isinstance(final_conv_channels, bool) or not isinstance(final_conv_channels, int) or final_conv_channels < 0:
-        raise ValueError(f"final_conv_channels must be a non-negative int, got {final_conv_channels!r}")
+    _check_arguments(channels, downsample, dropout, final_conv_channels)
     layers: list[nn.Module] = []
     c_in, size = 1, image_size
     for c_out in channels:
@@ -59,3 +66,37 @@ def build_cnn(
         c_in = final_conv_channels
     layers += [nn.Flatten(), nn.Dropout(dropout), nn.Linear(c_in * size * size, n_classes)]
     return nn.Sequential(*layers)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CNN:
+    """The architecture of a CNN of :func:`build_cnn`: channels per block, downsampling, final convolution, dropout.
+
+    A :class:`dlbook.experiments.Recipe` holds one (its ``network``); training a recipe builds it
+    with :meth:`build`.
+    """
+
+    channels: tuple[int, ...]
+    downsample: str = "maxpool"
+    final_conv_channels: int = 0
+    dropout: float = 0.0
+
+    def __post_init__(self) -> None:
+        _check_arguments(self.channels, self.downsample, self.dropout, self.final_conv_channels)
+
+    def build(self, input_shape: tuple[int, ...] = (1, 28, 28), n_out: int = 10) -> nn.Sequential:
+        """Return the untrained network for square one-channel images ``(B, 1, H, H)``, ``n_out`` logits."""
+        if len(input_shape) != 3 or input_shape[0] != 1 or input_shape[1] != input_shape[2]:
+            raise ValueError(f"a CNN takes square one-channel images (1, H, H), got input_shape={input_shape}")
+        return build_cnn(self.channels, self.downsample, self.dropout, self.final_conv_channels,
+                         n_classes=n_out, image_size=input_shape[-1])
+
+    def key(self) -> str:
+        """Return a file-name-safe name of the architecture, e.g. ``cnn-maxpool-c8-16-64-f64-d0``."""
+        return (f"cnn-{self.downsample}-c{'-'.join(map(str, self.channels))}-f{self.final_conv_channels}"
+                f"-d{self.dropout:g}")
+
+    def label(self) -> str:
+        """Return a short description, e.g. ``CNN maxpool 8-16-64 + 64, dropout 0``."""
+        extra = f" + {self.final_conv_channels}" if self.final_conv_channels else ""
+        return f"CNN {self.downsample} {'-'.join(map(str, self.channels))}{extra}, dropout {self.dropout:g}"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import torch
 
 from dlbook.experiments import Recipe
+from dlbook.models import MLP
 from dlbook.preprocess import MnistSplits
 from dlbook.stackedseeds import predict_stacked, stacked_seeds
 from dlbook.stats import SeedsAndImages, accuracy_over_seeds, difference_over_seeds, mean_std
@@ -36,7 +37,10 @@ def matched_recipes(depths: Sequence[int], budgets: Sequence[int], base: Recipe)
     """Return ``base`` with ``depth`` equal hidden layers sized to each parameter budget, budget-major."""
     if not depths or not budgets or min(depths) < 1:
         raise ValueError(f"depths and budgets must be non-empty, depths positive, got {depths} and {budgets}")
-    return [dataclasses.replace(base, hidden_sizes=(matched_width(d, b),) * d) for b in budgets for d in depths]
+    if not isinstance(base.network, MLP):
+        raise ValueError(f"base must be an MLP recipe, got {base.network!r}")
+    return [dataclasses.replace(base, network=dataclasses.replace(base.network, hidden_sizes=(matched_width(d, b),) * d))
+            for b in budgets for d in depths]
 
 
 @dataclass(frozen=True)
@@ -84,12 +88,13 @@ def run_study(recipes: Sequence[Recipe], data: MnistSplits, seeds: Sequence[int]
         raise ValueError(f"need at least two seeds for error bars, got {list(seeds)}")
     points = []
     for recipe in recipes:
-        if len(set(recipe.hidden_sizes)) != 1:
-            raise ValueError(f"study recipes must have equal widths, got hidden_sizes={recipe.hidden_sizes}")
+        sizes = getattr(recipe.network, "hidden_sizes", ())
+        if len(set(sizes)) != 1:
+            raise ValueError(f"study recipes must be MLPs with equal widths, got {recipe.network!r}")
         net, losses = stacked_seeds(recipe, data, seeds)
         val = predict_stacked(net, data.x_val) == data.y_val
         test = predict_stacked(net, data.x_test) == data.y_test
-        points.append(StudyPoint(depth=len(recipe.hidden_sizes), width=recipe.hidden_sizes[0],
+        points.append(StudyPoint(depth=len(sizes), width=sizes[0],
                                  n_params=sum(p.numel() for p in net.parameters()) // len(seeds),
                                  seeds=tuple(seeds), val_correct=tuple(val), test_correct=tuple(test),
                                  train_loss=tuple(tuple(x) for x in losses)))

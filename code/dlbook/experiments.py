@@ -6,35 +6,36 @@ import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dlbook.cnn import DOWNSAMPLING, build_cnn
-from dlbook.models import build_mlp, count_parameters
 from dlbook.preprocess import MnistSplits
 from dlbook.runtime import default_device, seed_everything
 from dlbook.store import cached
 from dlbook.train import History, train
+
+if TYPE_CHECKING:  # imported for annotations only: a stored run's key covers the builder of its own network
+    from dlbook.cnn import CNN
+    from dlbook.models import MLP
+
+#: The modules whose architectures (``build``, ``key``, ``label``) a :class:`Recipe` can hold.
+NETWORK_MODULES = ("dlbook.models", "dlbook.cnn")
 
 
 @dataclass(frozen=True, kw_only=True)
 class Recipe:
     """Everything that defines one training run except the seed: the network and how it is trained.
 
-    The network is a ReLU MLP when ``hidden_sizes`` is given (with ``dropout`` after each hidden
-    layer), a CNN (:func:`dlbook.cnn.build_cnn`) when ``channels`` is given; exactly one of the
-    two. Training is AdamW with weight decay ``weight_decay`` over ``n_epochs`` epochs of
-    mini-batches of ``batch_size``, the learning rate following a one-cycle schedule that peaks
-    at ``lr``, the loss cross-entropy with ``label_smoothing``.
+    ``network`` is the architecture: a ReLU MLP (:class:`dlbook.models.MLP`) or a CNN
+    (:class:`dlbook.cnn.CNN`). Training is AdamW with weight decay ``weight_decay`` over
+    ``n_epochs`` epochs of mini-batches of ``batch_size``, the learning rate following a one-cycle
+    schedule that peaks at ``lr``, the loss cross-entropy with ``label_smoothing``.
     """
 
-    hidden_sizes: tuple[int, ...] = ()
-    channels: tuple[int, ...] = ()
-    downsample: str = "maxpool"
-    final_conv_channels: int = 0
-    dropout: float = 0.0
+    network: MLP | CNN
     n_epochs: int
     batch_size: int
     lr: float
@@ -42,61 +43,31 @@ class Recipe:
     label_smoothing: float = 0.0
 
     def __post_init__(self) -> None:
-        if bool(self.hidden_sizes) == bool(self.channels):
-            raise ValueError("expected either hidden_sizes (an MLP) or channels (a CNN), got "
-                             f"hidden_sizes={self.hidden_sizes!r} and channels={self.channels!r}")
-        if any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in self.hidden_sizes + self.channels):
-            raise ValueError(f"layer sizes must be positive ints, got {self.hidden_sizes or self.channels!r}")
-        if self.hidden_sizes and (self.downsample != "maxpool" or self.final_conv_channels):
-            raise ValueError("downsample and final_conv_channels describe a CNN: give channels, not hidden_sizes")
-        if self.downsample not in DOWNSAMPLING:
-            raise ValueError(f"downsample must be one of {DOWNSAMPLING}, got {self.downsample!r}")
-        if not (0.0 <= self.dropout < 1.0 and 0.0 <= self.label_smoothing < 1.0):
-            raise ValueError(f"dropout and label_smoothing must lie in [0, 1), got {self.dropout} and "
-                             f"{self.label_smoothing}")
+        if type(self.network).__module__ not in NETWORK_MODULES:
+            raise ValueError("network must be an architecture, dlbook.models.MLP(...) or dlbook.cnn.CNN(...), "
+                             f"got {self.network!r}")
+        if not 0.0 <= self.label_smoothing < 1.0:
+            raise ValueError(f"label_smoothing must lie in [0, 1), got {self.label_smoothing}")
         if self.lr <= 0 or self.weight_decay < 0 or self.n_epochs < 1 or self.batch_size < 1:
             raise ValueError("expected lr > 0, weight_decay >= 0, n_epochs >= 1 and batch_size >= 1, got "
                              f"{self.lr}, {self.weight_decay}, {self.n_epochs}, {self.batch_size}")
 
     def key(self) -> str:
         """Return a file-name-safe string that identifies the recipe (the stored runs' name)."""
-        if self.hidden_sizes:
-            network = f"mlp-{'x'.join(map(str, self.hidden_sizes))}"
-        else:
-            network = (f"cnn-{self.downsample}-c{'-'.join(map(str, self.channels))}"
-                       f"-f{self.final_conv_channels}")
-        return (f"{network}-d{self.dropout:g}-ls{self.label_smoothing:g}-lr{self.lr:g}"
+        return (f"{self.network.key()}-ls{self.label_smoothing:g}-lr{self.lr:g}"
                 f"-wd{self.weight_decay:g}-e{self.n_epochs}-b{self.batch_size}").lower()
 
     def label(self) -> str:
         """Return a short description of the network, e.g. ``784-100-10, dropout 0.1, label smoothing 0``."""
-        if self.hidden_sizes:
-            network = "-".join(str(h) for h in (784, *self.hidden_sizes, 10))
-        else:
-            extra = f" + {self.final_conv_channels}" if self.final_conv_channels else ""
-            network = f"CNN {self.downsample} {'-'.join(map(str, self.channels))}{extra}"
-        return f"{network}, dropout {self.dropout:g}, label smoothing {self.label_smoothing:g}"
+        return f"{self.network.label()}, label smoothing {self.label_smoothing:g}"
 
+    def depends_on(self, module: str) -> tuple[str, ...]:
+        """Return the modules whose code a result of ``module`` computed from this recipe depends on.
 
-#: The book's MNIST CNN (chapter 3G; chapter 3F reuses its runs): its architecture and its recipe.
-BOOK_CNN = {"channels": (8, 16, 64), "final_conv_channels": 64, "dropout": 0.0}
-BOOK_RECIPE = Recipe(**BOOK_CNN, n_epochs=3, batch_size=256, lr=0.02, weight_decay=1e-4, label_smoothing=0.1)
-BOOK_SEEDS = (0, 1, 2)
-
-
-def build_model(recipe: Recipe, input_shape: tuple[int, ...] = (784,), n_out: int = 10) -> nn.Sequential:
-    """Return the untrained network of ``recipe`` for inputs of shape ``(B, *input_shape)``, ``n_out`` logits.
-
-    An MLP takes flat inputs ``(n_in,)``; a CNN takes images ``(1, H, W)`` with ``H == W``.
-    """
-    if recipe.hidden_sizes:
-        if len(input_shape) != 1:
-            raise ValueError(f"an MLP takes flat inputs (n_in,), got input_shape={input_shape}")
-        return build_mlp(input_shape[0], list(recipe.hidden_sizes), n_out, activation="relu", dropout=recipe.dropout)
-    if len(input_shape) != 3 or input_shape[0] != 1 or input_shape[1] != input_shape[2]:
-        raise ValueError(f"a CNN takes square one-channel images (1, H, H), got input_shape={input_shape}")
-    return build_cnn(recipe.channels, recipe.downsample, recipe.dropout, recipe.final_conv_channels,
-                     n_classes=n_out, image_size=input_shape[-1])
+        That is ``module`` and the module that defines the network's builder (with what each
+        imports): a CNN's stored runs do not depend on the MLP builder, nor an MLP's on the CNN's.
+        """
+        return (module, type(self.network).__module__)
 
 
 def _memory_format(x: torch.Tensor) -> torch.memory_format:
@@ -143,7 +114,7 @@ class Run:
     @property
     def n_params(self) -> int:
         """Number of trainable parameters of the model."""
-        return count_parameters(self.model)
+        return sum(p.numel() for p in self.model.parameters() if p.requires_grad)
 
     @property
     def final_val_acc(self) -> float:
@@ -153,7 +124,7 @@ class Run:
 
 def _stored_run(recipe: Recipe, data: MnistSplits, seed: int) -> dict:
     """Train ``recipe`` from ``seed``; return what the store keeps: weights and history as plain data."""
-    build = functools.partial(build_model, recipe, tuple(data.x_train.shape[1:]))
+    build = functools.partial(recipe.network.build, tuple(data.x_train.shape[1:]))
     model, history = train_model(build, recipe, data.x_train, data.y_train, seed, val=(data.x_val, data.y_val))
     return {"state": {k: v.cpu() for k, v in model.state_dict().items()}, "history": dataclasses.asdict(history)}
 
@@ -172,8 +143,9 @@ def train_seeds(recipe: Recipe, data: MnistSplits, seeds: Sequence[int]) -> list
     runs = []
     for seed in seeds:
         stored = cached(f"{recipe.key()}-{data.source}-s{seed}",
-                        functools.partial(_stored_run, recipe, data, seed), depends_on=__name__)
-        model = build_model(recipe, tuple(data.x_train.shape[1:]))
+                        functools.partial(_stored_run, recipe, data, seed),
+                        depends_on=recipe.depends_on(__name__))
+        model = recipe.network.build(tuple(data.x_train.shape[1:]))
         model.load_state_dict(stored["state"])
         model.to(device=default_device(), memory_format=_memory_format(data.x_train))
         runs.append(Run(recipe=recipe, seed=seed, model=model.eval(), history=History(**stored["history"])))

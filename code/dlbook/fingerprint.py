@@ -139,6 +139,9 @@ def fingerprint(modules: Iterable[str], root: Path = REPO_ROOT, files: Iterable[
     return digest.hexdigest()[:16]
 
 
-def dependency_fingerprint(module: str, root: Path = REPO_ROOT) -> str:
-    """Return the :func:`fingerprint` of ``module`` and everything it imports from ``dlbook``."""
-    return fingerprint(closure([module], root), root)
+def dependency_fingerprint(modules: str | Iterable[str], root: Path = REPO_ROOT) -> str:
+    """Return the :func:`fingerprint` of ``modules`` (one name or several) and everything they import from ``dlbook``."""
+    names = [modules] if isinstance(modules, str) else list(modules)
+    if not names:
+        raise ValueError("expected at least one module name")
+    return fingerprint(closure(names, root), root)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
@@ -39,6 +41,39 @@ def build_mlp(
         width = size
     layers.append(nn.Linear(width, n_out))
     return nn.Sequential(*layers)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MLP:
+    """The architecture of a ReLU MLP: its hidden layer sizes and the dropout after each hidden layer.
+
+    A :class:`dlbook.experiments.Recipe` holds one (its ``network``); training a recipe builds it
+    with :meth:`build`.
+    """
+
+    hidden_sizes: tuple[int, ...]
+    dropout: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.hidden_sizes or any(isinstance(s, bool) or not isinstance(s, int) or s < 1
+                                        for s in self.hidden_sizes):
+            raise ValueError(f"hidden_sizes must be a non-empty tuple of positive ints, got {self.hidden_sizes!r}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must lie in [0, 1), got {self.dropout}")
+
+    def build(self, input_shape: tuple[int, ...] = (784,), n_out: int = 10) -> nn.Sequential:
+        """Return the untrained network for flat inputs of shape ``(B, n_in)``, ``n_out`` logits."""
+        if len(input_shape) != 1:
+            raise ValueError(f"an MLP takes flat inputs (n_in,), got input_shape={input_shape}")
+        return build_mlp(input_shape[0], list(self.hidden_sizes), n_out, activation="relu", dropout=self.dropout)
+
+    def key(self) -> str:
+        """Return a file-name-safe name of the architecture, e.g. ``mlp-100x100-d0.2``."""
+        return f"mlp-{'x'.join(map(str, self.hidden_sizes))}-d{self.dropout:g}"
+
+    def label(self) -> str:
+        """Return a short description for MNIST, e.g. ``784-100-10, dropout 0.1``."""
+        return f"{'-'.join(str(h) for h in (784, *self.hidden_sizes, 10))}, dropout {self.dropout:g}"
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -4,7 +4,7 @@ The seeds' weights are stacked along a new first dimension and every layer is on
 product (:func:`torch.baddbmm`), so one Python step trains all seeds. The loss is the sum of the
 seeds' own losses, so each seed's slice of a weight gets exactly its own gradient; AdamW and the
 one-cycle schedule act element by element. Each seed starts from the weights
-:func:`dlbook.experiments.build_model` draws after :func:`dlbook.runtime.seed_everything` and visits
+the recipe's network builder draws after :func:`dlbook.runtime.seed_everything` and visits
 the training images in the order :func:`dlbook.train.train` would draw for it. So seed ``s`` ends
 where :func:`dlbook.experiments.train_model` would end it, up to the rounding of the batched products
 (``tests/test_stackedseeds.py`` checks this). Small networks train several times faster this way,
@@ -19,7 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dlbook.experiments import Recipe, build_model
+from dlbook.experiments import Recipe
+from dlbook.models import MLP
 from dlbook.preprocess import MnistSplits
 from dlbook.runtime import generator, seed_everything
 from dlbook.store import cached
@@ -74,7 +75,7 @@ def train_stacked(recipe: Recipe, x: torch.Tensor, y: torch.Tensor, seeds: Seque
     over the epoch's batches). Every seed is trained as :func:`dlbook.experiments.train_model` would
     train it on its own; ``dtype`` is for tests (float64 makes the match closer).
     """
-    if not recipe.hidden_sizes or recipe.dropout:
+    if not isinstance(recipe.network, MLP) or recipe.network.dropout:
         raise ValueError(f"expected an MLP recipe without dropout, got {recipe.key()}")
     if x.dim() != 2 or len(x) != len(y) or len(x) == 0 or not seeds:
         raise ValueError(f"expected flat inputs (N, n_in) with N labels and some seeds, got {tuple(x.shape)}, "
@@ -82,7 +83,7 @@ def train_stacked(recipe: Recipe, x: torch.Tensor, y: torch.Tensor, seeds: Seque
     models = []
     for seed in seeds:
         seed_everything(seed)  # the initialization train_model draws for this seed
-        models.append(build_model(recipe, (x.shape[1],)))
+        models.append(recipe.network.build((x.shape[1],)))
     net = StackedMLP(models).to(dtype)
     x = x.to(dtype)
     # fused: the same update as train_model's AdamW in one kernel per step (only the rounding can differ)
@@ -134,10 +135,10 @@ def stacked_seeds(recipe: Recipe, data: MnistSplits, seeds: Sequence[int]) -> tu
     validation and test splits are not touched.
     """
     name = f"stacked-{recipe.key()}-{data.source}-s{'-'.join(map(str, seeds))}"
-    stored = cached(name, lambda: _stored(recipe, data, seeds), depends_on=__name__)
+    stored = cached(name, lambda: _stored(recipe, data, seeds), depends_on=recipe.depends_on(__name__))
     models = []
     for state in stored["states"]:
-        model = build_model(recipe, (data.x_train.shape[1],))
+        model = recipe.network.build((data.x_train.shape[1],))
         model.load_state_dict(state)
         models.append(model)
     return StackedMLP(models).eval(), stored["train_loss"]

@@ -6,7 +6,7 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import torch
@@ -53,12 +53,12 @@ def _versions(folder: Path, name: str) -> list[Path]:
     return sorted(found, key=lambda p: p.stat().st_mtime_ns, reverse=True)
 
 
-def result_key(depends_on: str) -> str:
-    """Return the 16 hex digits that key the results computed by the code of module ``depends_on``.
+def result_key(depends_on: str | Sequence[str]) -> str:
+    """Return the 16 hex digits that key the results computed by the code of the module(s) ``depends_on``.
 
-    The key covers the module ``depends_on``, every ``dlbook`` module it imports (see
-    :mod:`dlbook.fingerprint`) and the book's seed offset (:func:`dlbook.runtime.seed_offset`),
-    which changes every seed.
+    The key covers the modules ``depends_on`` (one name or several), every ``dlbook`` module they
+    import (see :mod:`dlbook.fingerprint`) and the book's seed offset
+    (:func:`dlbook.runtime.seed_offset`), which changes every seed.
     """
     key = dependency_fingerprint(depends_on)
     if seed_offset():
@@ -66,8 +66,8 @@ def result_key(depends_on: str) -> str:
     return key
 
 
-def result_path(name: str, depends_on: str) -> Path:
-    """Return where the result ``name`` computed by the code of module ``depends_on`` is stored.
+def result_path(name: str, depends_on: str | Sequence[str]) -> Path:
+    """Return where the result ``name`` computed by the code of the module(s) ``depends_on`` is stored.
 
     The file is ``<store_dir>/<name>-<key>.pt``, with the key of :func:`result_key`.
     """
@@ -76,11 +76,12 @@ def result_path(name: str, depends_on: str) -> Path:
     return store_dir() / f"{name}-{result_key(depends_on)}.pt"
 
 
-def cached(name: str, compute: Callable[[], Plain], *, depends_on: str) -> Plain:
+def cached(name: str, compute: Callable[[], Plain], *, depends_on: str | Sequence[str]) -> Plain:
     """Return the stored result ``name``, or run ``compute()``, store its result and return it.
 
-    ``depends_on`` names the ``dlbook`` module that defines the computation (e.g. ``"dlbook.experiments"``):
-    an edit that changes the meaning of it or of a module it imports makes a new version, while
+    ``depends_on`` names the ``dlbook`` module that defines the computation (e.g. ``"dlbook.experiments"``),
+    or several (a training loop and the module of the network it builds): an edit that changes the
+    meaning of one of them or of a module they import makes a new version, while
     comment and docstring edits do not. The :data:`KEEP_VERSIONS` most recently used versions of a
     name are kept, so switching between branches finds its results again.
 

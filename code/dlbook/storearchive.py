@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO
 
 from dlbook import store
+from dlbook.experiments import NETWORK_MODULES
 from dlbook.fingerprint import PACKAGE, REPO_ROOT, module_path
 from dlbook.runtime import seed_offset
 
@@ -48,8 +49,16 @@ def dlbook_modules() -> list[str]:
 
 
 def current_keys() -> dict[str, str]:
-    """Return, for each result key that the current code gives some ``dlbook`` module, one such module."""
-    return {store.result_key(module): module for module in dlbook_modules()}
+    """Return, for each result key that the current code gives, the module(s) it is made from.
+
+    A key belongs to one ``dlbook`` module, or to a module and the module of a network it trains
+    (:meth:`dlbook.experiments.Recipe.depends_on`).
+    """
+    keys = {store.result_key(module): module for module in dlbook_modules()}
+    for module in dlbook_modules():
+        for network in NETWORK_MODULES:
+            keys.setdefault(store.result_key((module, network)), f"{module} + {network}")
+    return keys
 
 
 def _git_commit() -> str | None:

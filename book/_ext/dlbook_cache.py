@@ -1,4 +1,4 @@
-"""Sphinx hooks for the book build: each page's execution-cache key follows the code it imports; quiet progress bars."""
+"""Sphinx extension: each page's execution-cache key follows the code it imports; quiet progress bars."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import yaml
 from dlbook.fingerprint import EXTERNAL_INPUTS, REPO_ROOT, closure, fingerprint, module_path, modules_named
 from dlbook.runtime import seed_offset
 
-if TYPE_CHECKING:  # only for annotations: the book's modules import without Sphinx
+if TYPE_CHECKING:  # only for annotations
     from sphinx.application import Sphinx
     from sphinx.environment import BuildEnvironment
 

@@ -1,4 +1,4 @@
-"""Tests for dlbook.buildhooks: each executed page's cache key carries the fingerprint of the code it imports."""
+"""Tests for book/_ext/dlbook_cache.py: each executed page's cache key carries the fingerprint of the code it imports."""
 
 import os
 import re
@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dlbook import buildhooks
 from dlbook.fingerprint import REPO_ROOT, closure, fingerprint
 from _sitehelpers import NOTEBOOK_FRONT_MATTER as FRONT
+
+sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
+import dlbook_cache as cache_ext  # noqa: E402
 
 
 PAGE = FRONT + """
@@ -54,16 +56,16 @@ def front_matter(text: str) -> dict:
 
 
 def test_page_modules_reads_code_cells_only():
-    assert buildhooks.page_modules(PAGE) == {"dlbook", "dlbook.toydata", "dlbook.tables", "dlbook.plots",
+    assert cache_ext.page_modules(PAGE) == {"dlbook", "dlbook.toydata", "dlbook.tables", "dlbook.plots",
                                              "dlbook.probes"}
-    assert buildhooks.page_modules(FRONT + "\n```{code-cell} ipython3\nimport torch\n```\n") == frozenset()
+    assert cache_ext.page_modules(FRONT + "\n```{code-cell} ipython3\nimport torch\n```\n") == frozenset()
 
 
 def test_key_goes_into_the_kernelspec_and_keeps_line_numbers():
-    keyed = buildhooks.with_dependency_key(PAGE, "0123456789abcdef")
+    keyed = cache_ext.with_dependency_key(PAGE, "0123456789abcdef")
     spec = front_matter(keyed)["kernelspec"]
     assert spec == {"display_name": "Python 3", "language": "python", "name": "python3",
-                    buildhooks.KEY: "0123456789abcdef"}
+                    cache_ext.KEY: "0123456789abcdef"}
     assert front_matter(keyed)["jupytext"] == front_matter(PAGE)["jupytext"]
     assert keyed.count("\n") == PAGE.count("\n")
     assert keyed.splitlines()[11:] == PAGE.splitlines()[11:]
@@ -71,22 +73,22 @@ def test_key_goes_into_the_kernelspec_and_keeps_line_numbers():
 
 def test_a_flow_style_kernelspec_is_keyed_too():
     page = "---\nkernelspec: {name: python3}\nmystnb:\n  execution_timeout: 900\n---\n# x\n"
-    keyed = buildhooks.with_dependency_key(page, "k")
-    assert front_matter(keyed) == {"kernelspec": {"name": "python3", buildhooks.KEY: "k"},
+    keyed = cache_ext.with_dependency_key(page, "k")
+    assert front_matter(keyed) == {"kernelspec": {"name": "python3", cache_ext.KEY: "k"},
                                    "mystnb": {"execution_timeout": 900}}
 
 
 @pytest.mark.parametrize("page", ["# no front matter\n", "---\ntitle: x\n---\n", "---\nkernelspec: python3\n---\n"])
 def test_pages_without_a_kernelspec_mapping_raise_value_error(page):
     with pytest.raises(ValueError, match="front matter|kernelspec"):
-        buildhooks.with_dependency_key(page, "k")
+        cache_ext.with_dependency_key(page, "k")
 
 
 def test_hook_keys_executed_pages_and_notes_their_files():
     app, source = FakeApp(), [PAGE]
-    buildhooks._key_page_on_its_dependencies(app, "part1/page", source)
-    modules = closure(buildhooks.page_modules(PAGE))
-    assert front_matter(source[0])["kernelspec"][buildhooks.KEY] == fingerprint(modules)
+    cache_ext._key_page_on_its_dependencies(app, "part1/page", source)
+    modules = closure(cache_ext.page_modules(PAGE))
+    assert front_matter(source[0])["kernelspec"][cache_ext.KEY] == fingerprint(modules)
     noted = {Path(p) for p in app.env.dependencies}
     assert {REPO_ROOT / "requirements.txt", REPO_ROOT / "data" / "mnist" / "SHA256SUMS"} <= noted
     assert REPO_ROOT / "code" / "dlbook" / "models.py" in noted  # through dlbook.probes
@@ -95,7 +97,7 @@ def test_hook_keys_executed_pages_and_notes_their_files():
 
 def test_hook_leaves_pages_without_kernelspec_alone():
     app, source = FakeApp(), ["# Prose\n\n```python\nfrom dlbook.cnn import x\n```\n"]
-    buildhooks._key_page_on_its_dependencies(app, "intro", source)
+    cache_ext._key_page_on_its_dependencies(app, "intro", source)
     assert source == ["# Prose\n\n```python\nfrom dlbook.cnn import x\n```\n"] and app.env.dependencies == []
 
 
@@ -106,40 +108,41 @@ def test_cache_keeps_a_few_versions_per_page(tmp_path):
 
     config = SimpleNamespace(execution_mode="cache", execution_cache_path=str(tmp_path / "cache"))
     env = SimpleNamespace(mystnb_config=config, found_docs={"intro", "part1/a", "part1/b"})
-    buildhooks._limit_cache_size(FakeApp(), env, [])
-    assert get_cache(tmp_path / "cache").get_cache_limit() == 3 * buildhooks.VERSIONS_PER_PAGE
+    cache_ext._limit_cache_size(FakeApp(), env, [])
+    assert get_cache(tmp_path / "cache").get_cache_limit() == 3 * cache_ext.VERSIONS_PER_PAGE
     config.execution_mode, config.execution_cache_path = "force", str(tmp_path / "other")
-    buildhooks._limit_cache_size(FakeApp(), env, [])
+    cache_ext._limit_cache_size(FakeApp(), env, [])
     assert not (tmp_path / "other").exists()
 
 
 def test_every_executed_page_of_the_book_gets_a_key():
-    pages = [p for p in (REPO_ROOT / "book").rglob("*.md") if buildhooks.has_kernelspec(p.read_text())]
+    pages = [p for p in (REPO_ROOT / "book").rglob("*.md") if cache_ext.has_kernelspec(p.read_text())]
     assert pages
     for page in pages:
         text = page.read_text()
-        keyed = buildhooks.with_dependency_key(text, "k")
-        assert front_matter(keyed)["kernelspec"][buildhooks.KEY] == "k", page
+        keyed = cache_ext.with_dependency_key(text, "k")
+        assert front_matter(keyed)["kernelspec"][cache_ext.KEY] == "k", page
         assert keyed.count("\n") == text.count("\n"), page
 
 
 def test_book_modules_import_without_sphinx():
     # Sphinx is needed to build the book, not to train or to plot.
     code = ("import sys; sys.modules['sphinx'] = None; import dlbook.store, dlbook.cnn, dlbook.experiments, "
-            "dlbook.buildhooks")
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "code")}
+            "dlbook_cache")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT / "code"), str(REPO_ROOT / "book" / "_ext")])}
     subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=120)
 
 
 def _tiny_book(root: Path) -> None:
     """A two-page book beside a copy of the package: page a imports dlbook.tables, page b dlbook.toydata."""
     shutil.copytree(REPO_ROOT / "code", root / "code", ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "book" / "_ext").mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "book" / "_ext" / "dlbook_cache.py", root / "book" / "_ext")
     shutil.copy(REPO_ROOT / "requirements.txt", root / "requirements.txt")
     (root / "data" / "mnist").mkdir(parents=True)
     shutil.copy(REPO_ROOT / "data" / "mnist" / "SHA256SUMS", root / "data" / "mnist" / "SHA256SUMS")
     (root / "_config.yml").write_text("title: tiny\nonly_build_toc_files: true\nexecute:\n  execute_notebooks: cache\n"
-                                      "  raise_on_error: true\nsphinx:\n  extra_extensions: [dlbook.buildhooks]\n")
-    (root / "book").mkdir()
+                                      "  raise_on_error: true\nsphinx:\n  local_extensions:\n    dlbook_cache: book/_ext\n")
     (root / "book" / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: a\n  - file: b\n")
     (root / "book" / "intro.md").write_text("# Intro\n\nProse.\n")
     cell = "```{code-cell} ipython3\n%s\n```\n"
@@ -182,15 +185,15 @@ def test_page_files_are_the_existing_data_files_its_code_names(tmp_path):
     (tmp_path / "benchmarks" / "record.json").write_text("{}")
     page = (FRONT + '\n```{code-cell} ipython3\nr = ROOT / "benchmarks/record.json"\n'
             'missing = "benchmarks/none.json"\ncode = "x.py"\n```\n\nProse names "benchmarks/other.json".\n')
-    assert buildhooks.page_files(page, tmp_path) == ("benchmarks/record.json",)
+    assert cache_ext.page_files(page, tmp_path) == ("benchmarks/record.json",)
 
 
 def test_a_named_data_file_is_in_the_key():
     page = FRONT + '\n```{code-cell} ipython3\nimport json\nrecord = "benchmarks/peers-record.json"\n```\n'
     app, source = FakeApp(), [page]
-    buildhooks._key_page_on_its_dependencies(app, "part3/page", source)
+    cache_ext._key_page_on_its_dependencies(app, "part3/page", source)
     files = ("benchmarks/peers-record.json",)
-    assert front_matter(source[0])["kernelspec"][buildhooks.KEY] == fingerprint(frozenset(), files=files)
+    assert front_matter(source[0])["kernelspec"][cache_ext.KEY] == fingerprint(frozenset(), files=files)
     assert fingerprint(frozenset(), files=files) != fingerprint(frozenset())
     assert REPO_ROOT / "benchmarks" / "peers-record.json" in {Path(p) for p in app.env.dependencies}
 
@@ -198,9 +201,9 @@ def test_a_named_data_file_is_in_the_key():
 def test_a_seed_offset_is_in_the_key(monkeypatch):
     monkeypatch.delenv("DLBOOK_SEED_OFFSET", raising=False)
     plain = [PAGE]
-    buildhooks._key_page_on_its_dependencies(FakeApp(), "part1/page", plain)
+    cache_ext._key_page_on_its_dependencies(FakeApp(), "part1/page", plain)
     monkeypatch.setenv("DLBOOK_SEED_OFFSET", "1")
     shifted = [PAGE]
-    buildhooks._key_page_on_its_dependencies(FakeApp(), "part1/page", shifted)
-    keys = [front_matter(s[0])["kernelspec"][buildhooks.KEY] for s in (plain, shifted)]
+    cache_ext._key_page_on_its_dependencies(FakeApp(), "part1/page", shifted)
+    keys = [front_matter(s[0])["kernelspec"][cache_ext.KEY] for s in (plain, shifted)]
     assert keys[0] != keys[1] and keys[1].startswith(keys[0])
