@@ -13,6 +13,7 @@ LAYERS = {
     "experiments and store": {"store", "storearchive", "experiments", "stackedseeds", "depthwidth"},
     "metrics": {"metrics"},
     "plots": {"plots", "toyplots", "cnnplots"},
+    "chapter protocols": {"protocol"},
 }
 RANK = {module: rank for rank, modules in enumerate(LAYERS.values()) for module in modules}
 MODULES = sorted(p.stem for p in (REPO_ROOT / "code" / "dlbook").glob("*.py") if p.stem != "__init__")
