@@ -1,13 +1,16 @@
-"""Tests for book/_ext/dlbook_site.py: the introduction links the PDF only when the site has it."""
+"""Tests for book/_ext/dlbook_site.py: the introduction links the PDF and the trained networks only when the site has them."""
 
 from __future__ import annotations
 
 import sys
+import tarfile
 
 from _sitehelpers import REPO_ROOT
+from dlbook import store
 
 sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
-from dlbook_site import PDF_ABSENT, PDF_LINK, link_figure_images, number_per_page, page_label, publish_pdf  # noqa: E402
+from dlbook_site import (PDF_ABSENT, PDF_LINK, RESULTS_ABSENT, RESULTS_LINK, link_figure_images,  # noqa: E402
+                         number_per_page, page_label, publish_pdf, publish_results)
 
 
 def _site(tmp_path):
@@ -67,3 +70,15 @@ def test_pages_number_their_own_figures_after_their_label():
     book_numbers = {"fig-b": (7,), "fig-a": (5,), "fig-c": (9,)}
     assert number_per_page(book_numbers, "1B") == {"fig-a": ("1B", 1), "fig-b": ("1B", 2), "fig-c": ("1B", 3)}
     assert number_per_page(book_numbers, None) == {"fig-a": (1,), "fig-b": (2,), "fig-c": (3,)}
+
+
+def test_the_stored_networks_are_exported_beside_the_site_and_linked(tmp_path, private_store):
+    site, intro, _ = _site(tmp_path)
+    intro.write_text(f"<p>The networks: {RESULTS_LINK}.</p>", encoding="utf-8")
+    assert not publish_results(site, intro)  # nothing stored yet
+    assert RESULTS_ABSENT in intro.read_text() and "dlbook-results.tar.gz\"" not in intro.read_text()
+    store.cached("net-s0", lambda: {"w": [1.0]}, depends_on="dlbook.train")
+    assert publish_results(site, intro)
+    assert RESULTS_LINK in intro.read_text()
+    with tarfile.open(site / "dlbook-results.tar.gz") as tar:
+        assert [n for n in tar.getnames() if n.startswith("net-s0-")]

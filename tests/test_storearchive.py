@@ -94,6 +94,20 @@ def test_results_of_other_code_and_results_already_stored_are_skipped(private_st
     assert sorted(snapshot(private_store)) == [f"kept-{CURRENT}.pt", f"new-{CURRENT}.pt"]
 
 
+def test_current_only_leaves_out_the_results_of_other_code(private_store, tmp_path, version):
+    version["fp"] = OTHER
+    store.cached("old", lambda: "old code", depends_on=MODULE)
+    version["fp"] = CURRENT
+    store.cached("new", lambda: "current code", depends_on=MODULE)
+    archive = tmp_path / "results.tar.gz"
+    assert storearchive.export_store(archive, current_only=True) == 1
+    with tarfile.open(archive) as tar:
+        assert tar.getnames() == [storearchive.MANIFEST, f"new-{CURRENT}.pt"]
+    version["fp"] = "e" * 16  # nothing stored by the current code
+    with pytest.raises(ValueError, match="no results"):
+        storearchive.export_store(tmp_path / "none.tar.gz", current_only=True)
+
+
 def test_an_empty_store_is_not_exported(tmp_path):
     with pytest.raises(ValueError, match="no results"):
         storearchive.export_store(tmp_path / "results.tar.gz")

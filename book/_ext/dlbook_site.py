@@ -10,6 +10,10 @@
 - The introduction links ``book.pdf``, which is built after the site (README, "The PDF"). At the
   end of every HTML build, a PDF in ``_build/latex`` is copied beside the site and linked; without
   one the link becomes plain text saying how to build it, so the site has no broken link.
+- The introduction links the networks the build trained, ``dlbook-results.tar.gz``: at the end of
+  every HTML build the stored results of the current code are exported beside the site
+  (:mod:`dlbook.storearchive`), so a reader can import them instead of training; without any,
+  the link becomes plain text.
 - Sphinx numbers figures and equations across the whole book (1B would open at Fig. 2): each
   page numbers its own from 1, after its label, "Fig. 1B.2" and "(1B.2)", the label being the
   one its title opens with ("1B.") or the one ``dlbook_page_labels`` gives it.
@@ -133,10 +137,49 @@ def _publish_pdf(app: Sphinx, exception: Exception | None) -> None:
         publish_pdf(site, site.parent / "latex" / PDF_NAME, site / f"{app.config.root_doc}.html")
 
 
+RESULTS_NAME = "dlbook-results.tar.gz"
+RESULTS_LINK = f'<a class="dlbook-results" href="{RESULTS_NAME}">{RESULTS_NAME}</a>'
+RESULTS_ABSENT = (f'<span class="dlbook-results">{RESULTS_NAME} (not with this copy of the site: its build '
+                  'stored no networks)</span>')
+_RESULTS_MARK = re.compile(r'<a class="dlbook-results" href="[^"]*">[^<]*</a>|<span class="dlbook-results">[^<]*</span>')
+
+
+def publish_results(site: Path, intro: Path) -> bool:
+    """Export the build's stored networks beside the site (current code only), and link them from ``intro`` if there.
+
+    The archive is what ``python -m dlbook.store import`` loads (:mod:`dlbook.storearchive`). It is
+    written again only when a stored result is newer than it.
+    """
+    from dlbook import store, storearchive  # imports PyTorch: only when a build finishes
+
+    published = site / RESULTS_NAME
+    stored = list(store.store_dir().glob("*.pt"))
+    newest = max((p.stat().st_mtime for p in stored), default=None)
+    if newest is not None and (not published.is_file() or published.stat().st_mtime < newest):
+        try:
+            storearchive.export_store(published, current_only=True)
+            published.chmod(0o644)  # a web server must be able to read it
+        except ValueError:  # nothing stored by the current code
+            published.unlink(missing_ok=True)
+    if intro.is_file():
+        html = intro.read_text(encoding="utf-8")
+        marked = _RESULTS_MARK.sub(RESULTS_LINK if published.is_file() else RESULTS_ABSENT, html)
+        if marked != html:
+            intro.write_text(marked, encoding="utf-8")
+    return published.is_file()
+
+
+def _publish_results(app: Sphinx, exception: Exception | None) -> None:
+    if exception is None and app.builder.format == "html":
+        site = Path(app.outdir)
+        publish_results(site, site / f"{app.config.root_doc}.html")
+
+
 def setup(app: Sphinx) -> dict:
     app.add_config_value("dlbook_page_labels", {}, "env", types=[dict])
     app.connect("config-inited", _theme_defaults)
     app.connect("env-get-updated", _number_figures_per_page, priority=900)
     app.connect("html-page-context", _fix_page)
     app.connect("build-finished", _publish_pdf)
+    app.connect("build-finished", _publish_results)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

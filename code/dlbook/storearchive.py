@@ -79,8 +79,11 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def export_store(archive: Path) -> int:
+def export_store(archive: Path, current_only: bool = False) -> int:
     """Write every stored result and a ``manifest.json`` to the ``.tar.gz`` file ``archive``; return how many.
+
+    With ``current_only`` only the results that the current code and seed offset would load are
+    written (the store also keeps older versions, see :data:`dlbook.store.KEEP_VERSIONS`).
 
     The manifest lists each file's name, SHA-256 and size, and records how the keys in the
     file names were made: the seed offset, every ``dlbook`` module's dependency fingerprint,
@@ -90,8 +93,12 @@ def export_store(archive: Path) -> int:
     """
     archive = Path(archive)
     files = sorted(p for p in store.store_dir().glob("*.pt") if store.RESULT_FILE.match(p.name))
+    if current_only:
+        keys = current_keys()
+        files = [p for p in files if store.RESULT_FILE.match(p.name)["key"] in keys]
     if not files:
-        raise ValueError(f"the store {store.store_dir()} holds no results to export")
+        which = "results of the current code" if current_only else "results"
+        raise ValueError(f"the store {store.store_dir()} holds no {which} to export")
     manifest = {
         "format": FORMAT,
         "git_commit": _git_commit(),
@@ -231,13 +238,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dlbook.store",
                                      description="Export the result store to a .tar.gz archive, or import one.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("export", help="write every stored result to PATH").add_argument("path", type=Path)
+    export = commands.add_parser("export", help="write every stored result to PATH")
+    export.add_argument("path", type=Path)
+    export.add_argument("--current", action="store_true", help="only the results of the current code and seed offset")
     commands.add_parser("import", help="copy the results in PATH that the current code would store"
                         ).add_argument("path", type=Path)
     args = parser.parse_args(argv)
     try:
         if args.command == "export":
-            count = export_store(args.path)
+            count = export_store(args.path, current_only=args.current)
             print(f"exported {count} results from {store.store_dir()} to {args.path}")
         else:
             report = import_store(args.path)
