@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import tarfile
 
@@ -72,13 +73,23 @@ def test_pages_number_their_own_figures_after_their_label():
     assert number_per_page(book_numbers, None) == {"fig-a": (1,), "fig-b": (2,), "fig-c": (3,)}
 
 
-def test_the_stored_networks_are_exported_beside_the_site_and_linked(tmp_path, private_store):
+def test_the_stored_networks_are_exported_beside_the_site_and_linked(tmp_path, private_store, version):
     site, intro, _ = _site(tmp_path)
     intro.write_text(f"<p>The networks: {RESULTS_LINK}.</p>", encoding="utf-8")
     assert not publish_results(site, intro)  # nothing stored yet
     assert RESULTS_ABSENT in intro.read_text() and "dlbook-results.tar.gz\"" not in intro.read_text()
     store.cached("net-s0", lambda: {"w": [1.0]}, depends_on="dlbook.train")
     assert publish_results(site, intro)
-    assert RESULTS_LINK in intro.read_text()
-    with tarfile.open(site / "dlbook-results.tar.gz") as tar:
+    archive = site / "dlbook-results.tar.gz"
+    assert RESULTS_LINK in intro.read_text() and archive.stat().st_mode & 0o777 == 0o644
+    with tarfile.open(archive) as tar:
         assert [n for n in tar.getnames() if n.startswith("net-s0-")]
+    # another branch's code: its own network, not the first one's, even with no file newer than the archive
+    version["fp"] = "a" * 16
+    store.cached("net-s1", lambda: {"w": [2.0]}, depends_on="dlbook.train")
+    os.utime(archive, (2**31, 2**31))  # the archive looks newer than every stored result
+    assert publish_results(site, intro)
+    with tarfile.open(archive) as tar:
+        assert [n for n in tar.getnames() if n != "manifest.json"] == [f"net-s1-{'a' * 16}.pt"]
+    version["fp"] = "b" * 16  # code that stored nothing: no archive, no link
+    assert not publish_results(site, intro) and not archive.exists() and RESULTS_ABSENT in intro.read_text()

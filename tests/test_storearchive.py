@@ -108,6 +108,20 @@ def test_current_only_leaves_out_the_results_of_other_code(private_store, tmp_pa
         storearchive.export_store(tmp_path / "none.tar.gz", current_only=True)
 
 
+def test_the_current_keys_include_those_of_trained_networks():
+    # a network's key covers its training module and its architecture's module (Recipe.depends_on)
+    keys = storearchive.current_keys()
+    for network in ("dlbook.models", "dlbook.cnn"):
+        assert store.result_key(("dlbook.experiments", network)) in keys
+        assert store.result_key(("dlbook.stackedseeds", network)) in keys
+
+
+def test_an_unreadable_archive_lists_no_names(tmp_path):
+    (tmp_path / "bad.tar.gz").write_bytes(b"not gzip")
+    assert storearchive.archived_names(tmp_path / "bad.tar.gz") is None
+    assert storearchive.archived_names(tmp_path / "missing.tar.gz") is None
+
+
 def test_an_empty_store_is_not_exported(tmp_path):
     with pytest.raises(ValueError, match="no results"):
         storearchive.export_store(tmp_path / "results.tar.gz")

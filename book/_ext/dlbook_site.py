@@ -148,19 +148,17 @@ def publish_results(site: Path, intro: Path) -> bool:
     """Export the build's stored networks beside the site (current code only), and link them from ``intro`` if there.
 
     The archive is what ``python -m dlbook.store import`` loads (:mod:`dlbook.storearchive`). It is
-    written again only when a stored result is newer than it.
+    written again whenever the results of the current code differ from those it lists (another
+    branch, new networks), and removed when there are none.
     """
-    from dlbook import store, storearchive  # imports PyTorch: only when a build finishes
+    from dlbook import storearchive  # imports PyTorch: only when a build finishes
 
     published = site / RESULTS_NAME
-    stored = list(store.store_dir().glob("*.pt"))
-    newest = max((p.stat().st_mtime for p in stored), default=None)
-    if newest is not None and (not published.is_file() or published.stat().st_mtime < newest):
-        try:
-            storearchive.export_store(published, current_only=True)
-            published.chmod(0o644)  # a web server must be able to read it
-        except ValueError:  # nothing stored by the current code
-            published.unlink(missing_ok=True)
+    current = [p.name for p in storearchive.stored_files(current_only=True)]
+    if not current:
+        published.unlink(missing_ok=True)
+    elif storearchive.archived_names(published) != current:
+        storearchive.export_store(published, current_only=True)
     if intro.is_file():
         html = intro.read_text(encoding="utf-8")
         marked = _RESULTS_MARK.sub(RESULTS_LINK if published.is_file() else RESULTS_ABSENT, html)

@@ -79,23 +79,43 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def stored_files(current_only: bool = False) -> list[Path]:
+    """Return the result files of the store, sorted; with ``current_only`` those the current code and seed offset load."""
+    files = sorted(p for p in store.store_dir().glob("*.pt") if store.RESULT_FILE.match(p.name))
+    if current_only:
+        keys = current_keys()
+        files = [p for p in files if store.RESULT_FILE.match(p.name)["key"] in keys]
+    return files
+
+
+def archived_names(archive: Path) -> list[str] | None:
+    """Return the sorted result names that the manifest of ``archive`` lists, or None if it has no readable one."""
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            member = tar.next()  # export writes the manifest first
+            if member is None or member.name != MANIFEST:
+                return None
+            return sorted(_parse_manifest(Path(archive), tar.extractfile(member).read()))
+    except (OSError, ValueError, tarfile.TarError, EOFError, zlib.error):
+        return None
+
+
 def export_store(archive: Path, current_only: bool = False) -> int:
     """Write every stored result and a ``manifest.json`` to the ``.tar.gz`` file ``archive``; return how many.
 
     With ``current_only`` only the results that the current code and seed offset would load are
     written (the store also keeps older versions, see :data:`dlbook.store.KEEP_VERSIONS`).
 
-    The manifest lists each file's name, SHA-256 and size, and records how the keys in the
-    file names were made: the seed offset, every ``dlbook`` module's dependency fingerprint,
-    and the repository's git commit (``null`` outside a git checkout). The archive is written
-    to a temporary file beside it and renamed into place, so an interrupted export leaves
-    nothing half-written. An empty store raises ValueError.
+    The manifest lists each file's name, SHA-256 and size, the seed offset, each ``dlbook``
+    module's own dependency fingerprint (a trained network's key combines those of its training
+    module and of its architecture's module: :meth:`dlbook.experiments.Recipe.depends_on`), and
+    the repository's git commit (``null`` outside a git checkout). The archive is written to a
+    temporary file beside it and renamed into place, so an interrupted export leaves nothing
+    half-written; it is readable by everyone (0644), like a file a web server publishes. An
+    empty store raises ValueError.
     """
     archive = Path(archive)
-    files = sorted(p for p in store.store_dir().glob("*.pt") if store.RESULT_FILE.match(p.name))
-    if current_only:
-        keys = current_keys()
-        files = [p for p in files if store.RESULT_FILE.match(p.name)["key"] in keys]
+    files = stored_files(current_only)
     if not files:
         which = "results of the current code" if current_only else "results"
         raise ValueError(f"the store {store.store_dir()} holds no {which} to export")
@@ -109,6 +129,7 @@ def export_store(archive: Path, current_only: bool = False) -> int:
     text = json.dumps(manifest, indent=1, sort_keys=True).encode()
     fd, tmp = tempfile.mkstemp(dir=archive.parent, prefix=f".{archive.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o644)
         with os.fdopen(fd, "wb") as handle, tarfile.open(fileobj=handle, mode="w:gz") as tar:
             info = tarfile.TarInfo(MANIFEST)
             info.size, info.mtime = len(text), int(time.time())
