@@ -94,3 +94,29 @@ def test_3f_trains_the_recipe_of_3g():
         assert match, f"{page}: no 'recipe = Recipe(...)' cell line"
         defined.append(" ".join(match.group(0).split()))
     assert defined[0] == defined[1]
+
+
+def test_the_records_and_the_benchmarks_keep_the_recipe_of_3g():
+    """3G compares benchmarks' records with its networks only when their recipe keys match its own."""
+    import json
+    import sys
+
+    from dlbook.cnn import CNN
+    from dlbook.experiments import Recipe
+
+    source = (BOOK_DIR / "part3/3g-mnist-cnn.md").read_text(encoding="utf-8")
+    code = re.search(r"^recipe = Recipe\(.*?\)\n(?!\s)", source, re.M | re.S).group(0)
+    namespace = {"Recipe": Recipe, "CNN": CNN}
+    exec(code, namespace)  # the page's own recipe cell line
+    page_key = namespace["recipe"].key()
+    benchmarks = BOOK_DIR.parent / "benchmarks"
+    sys.path.insert(0, str(benchmarks))
+    try:
+        import peers
+    finally:
+        sys.path.remove(str(benchmarks))
+    assert peers.BOOK_RECIPE.key() == page_key
+    validation = json.loads((benchmarks / "cnn-validation-record.json").read_text())
+    assert validation["variants"][0]["key"] == page_key
+    recorded = json.loads((benchmarks / "peers-record.json").read_text())
+    assert [r["key"] for r in recorded["recipes"] if r["name"] == "book (3G)"] == [page_key]
