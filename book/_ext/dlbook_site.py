@@ -123,18 +123,17 @@ def publish_pdf(site: Path, latex_pdf: Path, intro: Path) -> bool:
     published = site / PDF_NAME
     if latex_pdf.is_file() and (not published.is_file() or published.stat().st_mtime < latex_pdf.stat().st_mtime):
         shutil.copy2(latex_pdf, published)
-    if intro.is_file():
-        html = intro.read_text(encoding="utf-8")
-        marked = _PDF_MARK.sub(PDF_LINK if published.is_file() else PDF_ABSENT, html)
-        if marked != html:
-            intro.write_text(marked, encoding="utf-8")
+    _replace_link(intro, _PDF_MARK, PDF_LINK if published.is_file() else PDF_ABSENT)
     return published.is_file()
 
 
-def _publish_pdf(app: Sphinx, exception: Exception | None) -> None:
-    if exception is None and app.builder.format == "html":
-        site = Path(app.outdir)
-        publish_pdf(site, site.parent / "latex" / PDF_NAME, site / f"{app.config.root_doc}.html")
+def _replace_link(intro: Path, mark: re.Pattern, text: str) -> None:
+    """Replace the link or placeholder that ``mark`` matches in page ``intro`` (if it exists) by ``text``."""
+    if intro.is_file():
+        html = intro.read_text(encoding="utf-8")
+        marked = mark.sub(text, html)
+        if marked != html:
+            intro.write_text(marked, encoding="utf-8")
 
 
 RESULTS_NAME = "dlbook-results.tar.gz"
@@ -159,18 +158,17 @@ def publish_results(site: Path, intro: Path) -> bool:
         published.unlink(missing_ok=True)
     elif storearchive.archived_names(published) != current:
         storearchive.export_store(published, current_only=True)
-    if intro.is_file():
-        html = intro.read_text(encoding="utf-8")
-        marked = _RESULTS_MARK.sub(RESULTS_LINK if published.is_file() else RESULTS_ABSENT, html)
-        if marked != html:
-            intro.write_text(marked, encoding="utf-8")
+    _replace_link(intro, _RESULTS_MARK, RESULTS_LINK if published.is_file() else RESULTS_ABSENT)
     return published.is_file()
 
 
-def _publish_results(app: Sphinx, exception: Exception | None) -> None:
+def _publish_beside_the_site(app: Sphinx, exception: Exception | None) -> None:
+    """After an HTML build: the PDF and the trained networks beside the site, linked from the introduction."""
     if exception is None and app.builder.format == "html":
         site = Path(app.outdir)
-        publish_results(site, site / f"{app.config.root_doc}.html")
+        intro = site / f"{app.config.root_doc}.html"
+        publish_pdf(site, site.parent / "latex" / PDF_NAME, intro)
+        publish_results(site, intro)
 
 
 def setup(app: Sphinx) -> dict:
@@ -178,6 +176,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _theme_defaults)
     app.connect("env-get-updated", _number_figures_per_page, priority=900)
     app.connect("html-page-context", _fix_page)
-    app.connect("build-finished", _publish_pdf)
-    app.connect("build-finished", _publish_results)
+    app.connect("build-finished", _publish_beside_the_site)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
