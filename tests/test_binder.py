@@ -82,6 +82,11 @@ def test_executable_page_has_binder_button_and_notebook_download(page):
     assert urlpath.startswith("lab/tree/"), f"{page}: Binder should open JupyterLab: {binder[0]}"
     opened = REPO_ROOT / unquote(urlpath[len("lab/tree/"):])
     assert opened == source_of(page), f"{page}: Binder opens {opened}, not the page's source {source_of(page)}"
-    downloads = [h for h in parser.hrefs if h.endswith(".ipynb")]
+    colab = [h for h in parser.hrefs if h.startswith(config["launch_buttons"]["colab_url"].rstrip("/") + "/")]
+    notebook = page.removesuffix(".html") + ".ipynb"
+    assert colab == [f"{config['launch_buttons']['colab_url']}/github/{repo}/blob/colab/{notebook}"], \
+        f"{page}: the Colab button should open the page's notebook on the colab branch: {colab}"
+    assert (site / notebook).is_file(), f"{page}: no Colab notebook {notebook} beside it"
+    downloads = [h for h in parser.hrefs if h.endswith(".ipynb") and h not in colab]
     assert downloads, f"{page}: no .ipynb download"
     assert (site / page).parent.joinpath(unquote(downloads[0])).resolve().is_file(), f"{page}: {downloads[0]} missing"
