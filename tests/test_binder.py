@@ -48,6 +48,13 @@ def test_binder_postbuild_installs_package_and_jupytext_viewer():
     assert "overrides.json" in text and '"markdown": "Jupytext Notebook"' in text
 
 
+def test_binder_postbuild_imports_the_networks_the_published_site_trained():
+    text = (BINDER / "postBuild").read_text(encoding="utf-8")
+    site_url = _config()["sphinx"]["config"]["dlbook_site_url"].rstrip("/")
+    assert f'results_url="{site_url}/dlbook-results.tar.gz"' in text
+    assert 'python -m dlbook.store import "$results_file"' in text
+
+
 def _config() -> dict:
     return yaml.safe_load((REPO_ROOT / "_config.yml").read_text(encoding="utf-8"))
 
