@@ -5,6 +5,7 @@ Usage (from the repository root, inside the project's virtual environment)::
     python benchmarks/build.py                # cold, warm, prose-edit builds + page weights
     python benchmarks/build.py --edits        # ... then one code edit after another, each rebuilt
     python benchmarks/build.py --reproduce    # ... then a second cold build, compared value by value
+    python benchmarks/build.py --edits cnn models --warm-from .   # some edits, on this checkout's caches
 
 It clones the committed HEAD into a temporary folder, so uncommitted changes are not
 measured. It prints the seconds of each build, each page's execution time, the five
@@ -17,7 +18,12 @@ four modules), rebuilds after each and prints which pages executed, which networ
 trained again and the seconds; it checks that exactly the pages that import the edited
 module (directly or through other modules) executed, that only the ``train.py`` edit
 retrained networks, that the docstring edit executed nothing, and that the ``cnnplots``
-rebuild took at most 90 s. Exit status 1 if a budget, a comparison or a check fails.
+rebuild took at most 90 s. It also checks which kind of network each edit retrained: the
+``train.py`` edit both, the ``cnn.py`` edit CNNs only, the ``models.py`` edit MLPs only, the
+others none. ``--edits MODULE ...`` makes only the edits of those modules; ``--warm-from
+ROOT`` starts the clone with a copy of ROOT's execution cache and result store instead of a
+cold build (one warm build, then the edits: the cold, warm and prose budgets are not measured).
+Exit status 1 if a budget, a comparison or a check fails.
 """
 
 from __future__ import annotations
@@ -42,8 +48,12 @@ EDITS = (
     ("toyplots", "plot_curves", "body", None),
     ("cnnplots", "plot_robustness", "body", 90),
     ("corruption", "zero_pixels", "body", None),
+    ("cnn", "build_cnn", "body", None),
+    ("models", "build_mlp", "body", None),
     ("train", "train", "body", None),
 )
+#: Which kinds of stored network (the first word of a result's name) an edit of a module's body retrains.
+RETRAINS = {"train": {"cnn", "mlp"}, "cnn": {"cnn"}, "models": {"mlp"}}
 MAX_PAGE_BYTES = 2 * 1024 * 1024
 #: Glue keys whose values are measurements of time, not results: excluded from the comparison.
 TIMING_KEY = re.compile(r"seconds|time|speed|duration", re.IGNORECASE)
@@ -185,12 +195,22 @@ def stored_results(copy: Path) -> set[str]:
     return {p.name for p in folder.glob("*.pt")} if folder.is_dir() else set()
 
 
-def run_edits(copy: Path, env: dict, work: Path) -> bool:
-    """Make each edit of :data:`EDITS` in turn, rebuild, print what ran; return whether every check held."""
+def network_kind(name: str) -> str:
+    """Return ``"cnn"`` or ``"mlp"`` for a stored network's name (``cnn-maxpool-...``, ``stacked-mlp-...``)."""
+    return "cnn" if name.startswith("cnn-") else "mlp" if re.match(r"(stacked-)?mlp-", name) else "other"
+
+
+def run_edits(copy: Path, env: dict, work: Path, modules: list[str] | None = None) -> bool:
+    """Make each edit of :data:`EDITS` (of ``modules`` only, if given) in turn, rebuild, print what ran.
+
+    Return whether every check held.
+    """
     ok = True
     print("\ncode edits, each rebuilt on the warm cache of the builds above")
     print(f"{'edit':42s} {'seconds':>8s} {'pages':>6s} {'trained':>8s}  check")
     for module, function, what, budget in EDITS:
+        if modules and module not in modules:
+            continue
         label = f"{what} of {module}.{function}"
         before = stored_results(copy)
         edit_function(copy / "code" / "dlbook" / f"{module}.py", function, what)
@@ -199,16 +219,18 @@ def run_edits(copy: Path, env: dict, work: Path) -> bool:
         executed = {Path(p).relative_to(copy).as_posix() for p in page_times(log)}
         trained = sorted(re.sub(r"-[0-9a-f]{16}\.pt$", "", name) for name in stored_results(copy) - before)
         expected = set() if what == "docstring" else pages_depending_on(copy, module)
-        should_train = what == "body" and module == "train"
-        passed = (executed == expected and bool(trained) == should_train
-                  and (budget is None or seconds <= budget))
+        kinds = {network_kind(name) for name in trained}
+        should_train = RETRAINS.get(module, set()) if what == "body" else set()
+        passed = executed == expected and kinds == should_train and (budget is None or seconds <= budget)
         ok &= passed
         print(f"{label:42s} {seconds:8.1f} {len(executed):6d} {len(trained):8d}  {'ok' if passed else 'FAILED'}"
               + (f" (budget {budget} s)" if budget else ""))
         print("    pages executed: " + (", ".join(sorted(Path(p).stem for p in executed)) or "none"))
         if executed != expected:
             print("    expected: " + (", ".join(sorted(Path(p).stem for p in expected)) or "none"))
-        print("    networks trained: " + (", ".join(trained) or "none"))
+        counts = ", ".join(f"{sum(network_kind(n) == kind for n in trained)} {kind}" for kind in sorted(kinds))
+        print("    networks trained: " + (counts or "none") + (f" (expected {', '.join(sorted(should_train))})"
+                                                               if kinds != should_train else ""))
     return ok
 
 
@@ -231,7 +253,10 @@ def site_weights(html_dir: Path) -> tuple[list[tuple[int, str]], list[tuple[int,
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repo", default=".", help="repository to clone (default: .)")
-    parser.add_argument("--edits", action="store_true", help="also edit code module by module and rebuild after each")
+    parser.add_argument("--edits", nargs="*", metavar="MODULE",
+                        help="also edit code module by module (all of EDITS, or these modules') and rebuild after each")
+    parser.add_argument("--warm-from", type=Path, metavar="ROOT",
+                        help="start from ROOT's _build/.jupyter_cache and _build/.results instead of a cold build")
     parser.add_argument("--reproduce", action="store_true", help="also build a second time from cold and compare")
     args = parser.parse_args()
 
@@ -250,6 +275,16 @@ def main() -> int:
     env = {**os.environ, "IPYTHONDIR": str(ipython_dir), "DLBOOK_CELL_LOG": str(cell_log),
            "PYTHONPATH": str(copy / "code"),
            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+
+    if args.warm_from:
+        if args.edits is None or args.reproduce:
+            parser.error("--warm-from goes with --edits only")
+        for cache in (".jupyter_cache", ".results"):
+            shutil.copytree(args.warm_from.resolve() / "_build" / cache, copy / "_build" / cache)
+        seconds = run_build(copy, env, work / "warm.log")
+        print(f"warm build from {args.warm_from}'s caches: {seconds:.1f} s, "
+              f"{len(page_times(work / 'warm.log'))} pages executed")
+        return 0 if run_edits(copy, env, work, args.edits) else 1
 
     seconds = {"cold": run_build(copy, env, work / "cold.log")}
     seconds["warm"] = run_build(copy, env, work / "warm.log")
@@ -287,8 +322,8 @@ def main() -> int:
     print(f"\nheaviest page with its images: {pages[0][1]} {pages[0][0] / 1e6:.2f} MB; pages over 2 MB: {len(over)}")
     ok &= not over
 
-    if args.edits:
-        ok &= run_edits(copy, env, work)
+    if args.edits is not None:
+        ok &= run_edits(copy, env, work, args.edits)
 
     if args.reproduce:
         glued_1, figures_1 = executed_outputs(copy)
