@@ -59,6 +59,16 @@ def test_notebook_is_a_setup_cell_then_every_cell_of_the_page():
     nbformat.validate(notebook)
 
 
+def test_setup_cell_asks_for_a_restart_when_the_kernel_had_another_version_loaded():
+    import numpy
+
+    source = colab.setup_cell("repo", "commit", ["numpy==0.0.1", "torch==2.13.0"], "part1", None)
+    check = source[source.index("stale = "):source.index("sys.path.insert")]
+    with pytest.raises(SystemExit, match="Restart the session.*imported numpy at another version"):
+        exec(check, {"sys": sys, "PINS": ["numpy==0.0.1", "torch==2.13.0"]})
+    exec(check, {"sys": sys, "PINS": [f"numpy=={numpy.__version__}", "not-imported==1.0"]})  # nothing stale
+
+
 def test_only_pages_that_store_networks_fetch_them_and_ask_for_a_gpu():
     trains = _notebook(PAGES["3G"])
     assert f'RESULTS = "{SITE_URL}{colab.RESULTS_NAME}"' in trains.cells[1].source

@@ -78,6 +78,11 @@ if not os.path.isdir(BOOK):
     subprocess.run(["git", "-C", BOOK, "checkout", "--quiet", COMMIT], check=True)
 PINS = {pins!r}
 subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *PINS, "-e", BOOK], check=True)
+stale = [name for name, version in (pin.split("==") for pin in PINS)
+         if getattr(sys.modules.get(name.replace("-", "_")), "__version__", version).split("+")[0] != version]
+if stale:  # Colab's kernel may have imported one before this cell installed the pinned version
+    raise SystemExit(f"Restart the session (Runtime > Restart session), then run this cell again: "
+                     f"this kernel had already imported {{', '.join(stale)}} at another version.")
 sys.path.insert(0, os.path.join(BOOK, "code"))  # this kernel started before the install
 {fetch_results}
 os.chdir(os.path.join(BOOK, "book", "{page_folder}"))
