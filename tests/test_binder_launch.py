@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -119,9 +120,16 @@ def lab(binder_env):
 
 
 def test_launch_opens_the_page_as_a_notebook_that_runs_and_renders_myst(lab):
+    # Playwright's sync API refuses a thread whose event loop is running, and test_site's session
+    # browser keeps one running when pytest-xdist gives both files to one worker: a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as own_thread:
+        own_thread.submit(_open_run_and_check, *lab).result()
+
+
+def _open_run_and_check(base: str, token: str) -> None:
+    """Open the launch URL in Chromium, run every cell, and check the notebook and its outputs."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout, sync_playwright
 
-    base, token = lab
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
                                      args=["--no-sandbox", "--headless"])
