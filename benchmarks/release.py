@@ -30,9 +30,10 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-#: How a claim is glued (dlbook.claims): the key's prefix and the MIME type of its record.
-CLAIM_KEY_PREFIX = "dlbook-claim-"
-CLAIM_MIME = "application/vnd.dlbook.claim+json"
+#: The MIME types of a claim's record among a page's cell outputs: sphinx_claims's, and the hidden glue
+#: output of dlbook.claims, which made the records before it (so that older releases can be compared).
+CLAIM_MIMES = ("application/vnd.sphinx-claims.claim+json",
+               "application/papermill.record/application/vnd.dlbook.claim+json")
 
 
 def commit_of(root: Path) -> str:
@@ -50,18 +51,18 @@ def toc_pages(root: Path) -> list[str]:
 
 
 def ledger(root: Path) -> dict:
-    """Every claim glued by the pages of the built tree at ``root``, page by page in book order."""
+    """Every claim recorded by the pages of the built tree at ``root`` (their executed notebooks), in book order."""
     executed = root / "_build" / "jupyter_execute"
     if not executed.is_dir():
         raise ValueError(f"{executed} does not exist: build the book first (jupyter-book build book/)")
     claims = []
     for page in toc_pages(root):
-        glued = executed / f"{page}.glue.json"
-        if not glued.is_file():
+        notebook = executed / f"{page}.ipynb"
+        if not notebook.is_file():
             continue
-        for key, output in json.loads(glued.read_text(encoding="utf-8")).items():
-            record = output.get("data", {}).get(CLAIM_MIME) if isinstance(output, dict) else None
-            if key.startswith(CLAIM_KEY_PREFIX) and record is not None:
+        outputs = [o for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"] for o in cell.get("outputs", [])]
+        for record in (o.get("data", {}).get(mime) for o in outputs for mime in CLAIM_MIMES):
+            if record is not None:
                 claims.append({"page": page, "statement": record["statement"], "condition": record["condition"],
                                "values": record["values"], "holds": record["holds"]})
     return {"commit": commit_of(root), "claims": claims}

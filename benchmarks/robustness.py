@@ -6,12 +6,12 @@ Usage (from the repository root, inside the project's virtual environment)::
     python benchmarks/robustness.py --variants offset2   # only some variants (no record written)
     python benchmarks/robustness.py --tree --pages 1c 2e # pages of the working tree, for authors
 
-A claim (:mod:`dlbook.claims`) states a lesson: it must hold whatever the seeds and whatever the
+A claim (:func:`sphinx_claims.claim`) states a lesson: it must hold whatever the seeds and whatever the
 processor. For each variant of :data:`VARIANTS` this script clones the committed ``HEAD`` into a
 folder of its own (never touching ``_build/``) and builds the book there as CI does, cold (an
 empty result store: every network is trained again), with the variant's environment and with
-claims only recorded (``DLBOOK_CLAIMS=record``: a false claim does not stop the page), and reads
-every claim each page glued. The ``default`` variant is the book's own build, for
+claims only recorded (``claims_fail_build: false`` in the copy's ``_config.yml``: a false claim
+does not stop the build), and reads every claim each executed page recorded. The ``default`` variant is the book's own build, for
 comparison. It prints a line per page, then every claim that *flipped*: false in a variant, or
 made by a variant and not by the default run (its wording depends on the run) or the other way
 round, and every page that raised. It writes ``benchmarks/robustness-record.json`` (a full run;
@@ -76,18 +76,29 @@ def toc_pages(root: Path) -> list[str]:
     return [f for f in files if "kernelspec:" in (root / "book" / f"{f}.md").read_text().split("\n---", 1)[0]]
 
 
+def keyed_claims(notebook: dict) -> list[dict]:
+    """The claims an executed notebook recorded, each keyed by its sentence and occurrence (``sentence#2``)."""
+    from dataclasses import asdict
+
+    from sphinx_claims import claims_in_notebook
+
+    seen: dict[str, int] = {}
+    keyed = []
+    for record in claims_in_notebook(notebook):
+        seen[record.statement] = seen.get(record.statement, 0) + 1
+        keyed.append({"key": f"{record.statement}#{seen[record.statement]}", **asdict(record)})
+    return keyed
+
+
 def execute_pages(root: Path, pages: list[str]) -> dict:
     """Execute ``pages`` of the book at ``root`` in this process's environment; return their claims and errors."""
     import jupytext
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    from dlbook.claims import CLAIM_MIME, HIDDEN_GLUE_PREFIX
-
     results = {}
     for page in pages:
         path = root / "book" / f"{page}.md"
-        os.environ["DLBOOK_PAGE"] = page
         notebook = jupytext.read(path)
         start = time.perf_counter()
         error = None
@@ -96,13 +107,7 @@ def execute_pages(root: Path, pages: list[str]) -> dict:
                            resources={"metadata": {"path": str(path.parent)}}).execute()
         except CellExecutionError as exc:
             error = str(exc).strip().splitlines()[-1][:500]
-        claims = []
-        for cell in notebook.cells:
-            for output in cell.get("outputs", []):
-                record = output.get("data", {}).get(HIDDEN_GLUE_PREFIX + CLAIM_MIME)
-                if record is not None:
-                    key = output.get("metadata", {}).get("scrapbook", {}).get("name", "")
-                    claims.append({"key": key, **record})
+        claims = keyed_claims(notebook)
         seconds = time.perf_counter() - start
         results[page] = {"seconds": round(seconds, 1), "error": error, "claims": claims}
         held = sum(c["holds"] for c in claims)
@@ -131,10 +136,19 @@ def prepare_copy(folder: Path, tree: bool) -> Path:
 _EXECUTED = re.compile(r"/book/([^\s:]+)\.md: Executed notebook in ([\d.]+) seconds")
 
 
+def record_claims_only(copy: Path) -> None:
+    """Set ``claims_fail_build: false`` in the copy's ``_config.yml``: its build records a false claim and goes on."""
+    import yaml
+
+    config_path = copy / "_config.yml"
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    config.setdefault("sphinx", {}).setdefault("config", {})["claims_fail_build"] = False
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+
+
 def build_variant(name: str, copy: Path, env: dict) -> dict:
     """Build the book in ``copy`` cold, as CI does (``jupyter-book build book/ --all -W --keep-going``); return its pages."""
-    from dlbook.claims import CLAIM_MIME, KEY_PREFIX
-
+    record_claims_only(copy)
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     log_path = copy / "_build" / "build.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -152,10 +166,8 @@ def build_variant(name: str, copy: Path, env: dict) -> dict:
     tail = [line for line in log_path.read_text().splitlines() if "WARNING" in line or "Error" in line]
     pages = {}
     for page in toc_pages(copy):
-        glued = copy / "_build" / "jupyter_execute" / f"{page}.glue.json"
-        outputs = json.loads(glued.read_text()) if glued.is_file() else {}
-        claims = [{"key": key, **out["data"][CLAIM_MIME]} for key, out in outputs.items()
-                  if key.startswith(KEY_PREFIX) and CLAIM_MIME in out.get("data", {})]
+        executed = copy / "_build" / "jupyter_execute" / f"{page}.ipynb"
+        claims = keyed_claims(json.loads(executed.read_text())) if executed.is_file() else []
         error = None
         if page not in seconds:
             error = f"not executed; the build exited {returncode}: {' | '.join(tail[-3:])[:500]}"
@@ -167,7 +179,7 @@ def build_variant(name: str, copy: Path, env: dict) -> dict:
 
 def run_variant(name: str, copy: Path, pages: list[str] | None, tree: bool) -> dict:
     """Run variant ``name`` in ``copy``: a real cold book build, or (``tree``) the pages in a child process."""
-    env = {**os.environ, **VARIANTS[name], "DLBOOK_CLAIMS": "record", "DLBOOK_VARIANT": name,
+    env = {**os.environ, **VARIANTS[name], "DLBOOK_VARIANT": name,
            "TQDM_DISABLE": "1", "PYTHONPATH": str(copy / "code")}  # the copy's package, not the editable install
     if not tree:
         start = time.perf_counter()
@@ -188,7 +200,7 @@ def run_variant(name: str, copy: Path, pages: list[str] | None, tree: bool) -> d
 
 def compare(variants: dict[str, dict]) -> tuple[list[dict], list[str]]:
     """Return one row per claim (page, statement) with its verdict in each variant, and the flips."""
-    from dlbook.claims import format_value
+    from sphinx_claims import format_value
 
     rows: dict[tuple[str, str], dict] = {}
     errors = []

@@ -149,6 +149,18 @@ def glued_outputs(execute_dir: Path) -> dict[str, dict]:
             for key, output in json.loads(path.read_text(encoding="utf-8")).items()}
 
 
+def built_claims(execute_dir: Path) -> list[dict]:
+    """Return every claim of the last build as a record with its page, from the executed notebooks, in page order."""
+    import json
+    from dataclasses import asdict, replace
+
+    from sphinx_claims import claims_in_notebook
+
+    return [asdict(replace(c, page=str(path.relative_to(execute_dir).with_suffix(""))))
+            for path in sorted(execute_dir.rglob("*.ipynb"))
+            for c in claims_in_notebook(json.loads(path.read_text(encoding="utf-8")))]
+
+
 #: What glued numbers may carry besides digits: signs, separators, units, scientific notation, "and" and "to" in lists and ranges.
 _NUMBER_TEXT = re.compile(r"\b(pp|ms|s|min|M|k|x|px|MB|GB|KB|SE|dB|and|to)\b|\b[A-Za-z](?=\s*=)"  # units; "p = ..."
                           r"|[\d\s%+\-−–.,:/()\[\]×±~≈<>≤≥=\u2070-\u209f\u00b2\u00b3\u00b9]")

@@ -88,9 +88,10 @@ def test_hook_keys_executed_pages_and_notes_their_files():
     app, source = FakeApp(), [PAGE]
     cache_ext._key_page_on_its_dependencies(app, "part1/page", source)
     modules = closure(cache_ext.page_modules(PAGE))
-    assert front_matter(source[0])["kernelspec"][cache_ext.KEY] == fingerprint(modules)
+    assert front_matter(source[0])["kernelspec"][cache_ext.KEY] == fingerprint(modules, files=cache_ext.CLAIMS_RUNTIME)
     noted = {Path(p) for p in app.env.dependencies}
     assert {REPO_ROOT / "requirements.txt", REPO_ROOT / "data" / "mnist" / "SHA256SUMS"} <= noted
+    assert REPO_ROOT / "code" / "sphinx_claims" / "check.py" in noted  # the claims runtime of every page
     assert REPO_ROOT / "code" / "dlbook" / "models.py" in noted  # through dlbook.probes
     assert REPO_ROOT / "code" / "dlbook" / "cnn.py" not in noted  # named in prose only
 
@@ -191,9 +192,9 @@ def test_a_named_data_file_is_in_the_key():
     page = FRONT + '\n```{code-cell} ipython3\nimport json\nrecord = "benchmarks/peers-record.json"\n```\n'
     app, source = FakeApp(), [page]
     cache_ext._key_page_on_its_dependencies(app, "part3/page", source)
-    files = ("benchmarks/peers-record.json",)
+    files = ("benchmarks/peers-record.json", *cache_ext.CLAIMS_RUNTIME)
     assert front_matter(source[0])["kernelspec"][cache_ext.KEY] == fingerprint(frozenset(), files=files)
-    assert fingerprint(frozenset(), files=files) != fingerprint(frozenset())
+    assert fingerprint(frozenset(), files=files) != fingerprint(frozenset(), files=cache_ext.CLAIMS_RUNTIME)
     assert REPO_ROOT / "benchmarks" / "peers-record.json" in {Path(p) for p in app.env.dependencies}
 
 

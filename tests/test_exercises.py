@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from _sitehelpers import BOOK_DIR, BUILD_HINT, glued_outputs, require_site, toc_pages
+from _sitehelpers import BOOK_DIR, BUILD_HINT, built_claims, require_site, toc_pages
 
 pytestmark = pytest.mark.site
 
@@ -36,14 +36,11 @@ def test_exercise_markup_is_read():
 
 @pytest.fixture(scope="module")
 def claimed_by_page() -> dict[str, set[str]]:
-    from dlbook.claims import CLAIM_MIME, KEY_PREFIX
-
-    outputs = glued_outputs(require_site().parent / "jupyter_execute")
-    assert outputs, BUILD_HINT
+    records = built_claims(require_site().parent / "jupyter_execute")
+    assert records, BUILD_HINT
     claimed: dict[str, set[str]] = {}
-    for key, output in outputs.items():
-        record = output.get("data", {}).get(CLAIM_MIME)
-        if key.startswith(KEY_PREFIX) and record and (match := CLAIMED.match(record["statement"])):
+    for record in records:
+        if match := CLAIMED.match(record["statement"]):
             claimed.setdefault(record["page"], set()).add(match.group(1))
     return claimed
 

@@ -4,12 +4,13 @@ import pytest
 import torch
 from torch import nn
 
-from dlbook import claims, protocol
+from dlbook import protocol
 from dlbook.experiments import Recipe, Run
 from dlbook.models import MLP
 from dlbook.preprocess import MnistSplits
 from dlbook.stats import accuracy_over_seeds, wilson_interval
 from dlbook.train import History
+from sphinx_claims import ClaimWarning
 
 RECIPE = Recipe(network=MLP(hidden_sizes=(2,)), n_epochs=1, batch_size=1, lr=0.1)
 
@@ -36,13 +37,11 @@ def _data() -> MnistSplits:
     return MnistSplits(x, y, x, y, x, y, "four")
 
 
-def test_the_gate_passes_at_the_tolerance_and_fails_below_it(monkeypatch, capsys):
-    monkeypatch.setenv(claims.MODE_VARIABLE, "strict")
-    monkeypatch.setenv(claims.PAGE_VARIABLE, "part2/2x-example")
+def test_the_gate_passes_at_the_tolerance_and_fails_below_it(capsys):
     mean, std = protocol.validation_gate(_runs([0.978, 0.980]), target=0.981)
     assert mean == pytest.approx(0.979) and std == pytest.approx(0.002 / 2 ** 0.5)
     assert "the gate asks for 97.90%" in capsys.readouterr().out
-    with pytest.raises(claims.ClaimError, match="Validation gate"):
+    with pytest.warns(ClaimWarning, match="does NOT hold.*Validation gate"):  # the book build then stops
         protocol.validation_gate(_runs([0.975, 0.977]), target=0.981)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dlbook import claims
+from sphinx_claims import CLAIM_MIME
 
 REPO = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("release", REPO / "benchmarks" / "release.py")
@@ -22,24 +22,27 @@ def _claim(page, statement, holds=True, condition="a > 0", **values):
             "holds": holds}
 
 
-def test_the_script_reads_claims_as_dlbook_glues_them():
-    assert release.CLAIM_MIME == claims.CLAIM_MIME and release.CLAIM_KEY_PREFIX == claims.KEY_PREFIX
+def test_the_script_reads_claims_as_sphinx_claims_records_them():
+    assert release.CLAIM_MIMES[0] == CLAIM_MIME
 
 
-def test_ledger_reads_the_claims_each_page_glued(tmp_path):
+def test_ledger_reads_the_claims_of_each_executed_page_in_either_format(tmp_path):
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     subprocess.run(["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q",
                     "--allow-empty", "-m", "t"], check=True)
     (tmp_path / "_toc.yml").write_text("root: intro\nparts:\n  - chapters:\n      - file: part1/a\n      - file: part1/b\n")
     executed = tmp_path / "_build" / "jupyter_execute" / "part1"
     executed.mkdir(parents=True)
-    record = {"statement": "It holds.", "condition": "x < 1", "values": {"x": 0.5}, "holds": True, "page": "part1/a"}
-    (executed / "a.glue.json").write_text(json.dumps({
-        f"{claims.KEY_PREFIX}abc-1": {"data": {claims.CLAIM_MIME: record, "text/plain": "ok"}},
-        "a-acc": {"data": {"text/plain": "0.9"}}}))
+    record = {"statement": "It holds.", "condition": "x < 1", "values": {"x": 0.5}, "holds": True, "page": ""}
+    older = {**record, "statement": "It held before sphinx_claims."}
+    (executed / "a.ipynb").write_text(json.dumps({"cells": [
+        {"cell_type": "markdown", "source": "x"},
+        {"cell_type": "code", "outputs": [{"data": {CLAIM_MIME: record, "text/plain": "ok"}},
+                                          {"data": {"text/plain": "0.9"}}, {"output_type": "stream", "text": "t"}]},
+        {"cell_type": "code", "outputs": [{"data": {release.CLAIM_MIMES[1]: older}}]}]}))
     book = release.ledger(tmp_path)
-    assert book["claims"] == [{"page": "part1/a", "statement": "It holds.", "condition": "x < 1",
-                               "values": {"x": 0.5}, "holds": True}]
+    assert book["claims"] == [{"page": "part1/a", "statement": s, "condition": "x < 1", "values": {"x": 0.5},
+                               "holds": True} for s in ("It holds.", "It held before sphinx_claims.")]
     assert len(book["commit"]) == 40
     with pytest.raises(ValueError, match="build the book first"):
         release.ledger(tmp_path / "nowhere")

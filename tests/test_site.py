@@ -22,8 +22,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from _sitehelpers import (BOOK_DIR, BUILD_HINT, all_html, book_pages, cited_glue_keys, glued_keys, glued_outputs,
-                          page_ids_for_collection, require_site, toc_pages, unavailable, words_in_glued_text)
+from _sitehelpers import (BOOK_DIR, BUILD_HINT, all_html, book_pages, built_claims, cited_glue_keys, glued_keys,
+                          glued_outputs, page_ids_for_collection, require_site, toc_pages, unavailable, words_in_glued_text)
 
 pytestmark = pytest.mark.site
 
@@ -329,10 +329,7 @@ def test_every_figure_links_its_full_size_image(site):
 
 def test_every_glued_value_is_cited(site):
     """Every value a page glues (claims aside) is cited by some page's prose: no dead glue keys."""
-    from dlbook.claims import KEY_PREFIX
-
-    glued = {key: page for key, page in glued_keys(site.parent / "jupyter_execute").items()
-             if not key.startswith(KEY_PREFIX)}
+    glued = glued_keys(site.parent / "jupyter_execute")
     assert glued, f"no glued values found next to {site}: {BUILD_HINT}"
     sources = "\n".join(p.read_text(encoding="utf-8") for p in sorted(BOOK_DIR.rglob("*.md")))
     uncited = sorted(f"{page}: {key}" for key, page in glued.items() if key not in cited_glue_keys(sources))
@@ -627,11 +624,7 @@ def test_no_glued_value_in_prose_is_made_of_words(site):
 
 def test_no_claim_checks_a_flag_set_by_its_own_rule(site):
     """A claim whose values include a ``said_*`` flag compares the prose's verdict with the rule that wrote it: it cannot fail."""
-    from dlbook.claims import CLAIM_MIME, KEY_PREFIX
-
-    outputs = glued_outputs(site.parent / "jupyter_execute")
-    records = [o["data"][CLAIM_MIME] for key, o in outputs.items()
-               if key.startswith(KEY_PREFIX) and CLAIM_MIME in o.get("data", {})]
+    records = built_claims(site.parent / "jupyter_execute")
     assert records, f"no claims found next to {site}: {BUILD_HINT}"
     flagged = [f"{r['page']}: {r['statement']} ({', '.join(n for n in r['values'] if n.startswith('said_'))})"
                for r in records if any(name.startswith("said_") for name in r["values"])]

@@ -51,6 +51,10 @@ def page_modules(text: str) -> frozenset[str]:
 _DATA_FILE = re.compile(r"""["']([\w.-]+(?:/[\w.-]+)*\.(?:json|csv|txt))["']""")
 
 
+#: The code that makes a claim's record in the kernel (code/sphinx_claims): every executed page calls it.
+CLAIMS_RUNTIME = ("code/sphinx_claims/__init__.py", "code/sphinx_claims/check.py")
+
+
 def page_files(text: str, root: Path = REPO_ROOT) -> tuple[str, ...]:
     """Return the repository files (paths relative to ``root``) that a page's code cells name in a string literal.
 
@@ -98,7 +102,8 @@ def _key_page_on_its_dependencies(app: Sphinx, docname: str, source: list[str]) 
 
     jupyter-cache keys a page on its code cells and its kernelspec, so the page re-executes when
     the meaning of a ``dlbook`` module it imports (directly or through others), the requirements,
-    the data checksums, a data file its code names (:func:`page_files`) or the book's seed offset
+    the data checksums, a data file its code names (:func:`page_files`), the claims code that runs
+    in the kernel (:data:`CLAIMS_RUNTIME`) or the book's seed offset
     (``DLBOOK_SEED_OFFSET``) change, and not otherwise. Each of those files is also noted as a
     dependency, so Sphinx re-reads the page when one of them is edited; if the edit changed
     nothing but comments or docstrings, the key is the same and the cached outputs are used.
@@ -106,7 +111,7 @@ def _key_page_on_its_dependencies(app: Sphinx, docname: str, source: list[str]) 
     """
     if not has_kernelspec(source[0]):
         return
-    modules, files = closure(page_modules(source[0])), page_files(source[0])
+    modules, files = closure(page_modules(source[0])), (*page_files(source[0]), *CLAIMS_RUNTIME)
     key = fingerprint(modules, files=files)
     if seed_offset():  # other seeds, other outputs: never take a page's outputs from another offset
         key += f" seed-offset={seed_offset()}"

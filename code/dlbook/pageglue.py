@@ -24,11 +24,11 @@ def plain_value(value: object) -> int | float | str:
     return value
 
 
-def glue_values(prefix: str, values: Mapping[str, object]) -> dict[str, int | float | str]:
-    """Glue each value (hidden, as ``myst_nb.glue(..., display=False)``) under ``f"{prefix}-{name}"``; return the keys glued.
+def glue_values(prefix: str, values: Mapping[str, object]) -> None:
+    """Glue each value (hidden, as ``myst_nb.glue(..., display=False)``) under ``f"{prefix}-{name}"``.
 
     The prose cites a value with ``{glue:text}`prefix-name:format```. The values are checked
-    first, so a bad one glues nothing.
+    first, so a bad one glues nothing. Nothing is returned, so a call that ends a cell shows nothing.
     """
     if not _NAME.fullmatch(prefix):
         raise ValueError(f"expected a prefix of lower-case words joined by hyphens, got {prefix!r}")
@@ -40,7 +40,6 @@ def glue_values(prefix: str, values: Mapping[str, object]) -> dict[str, int | fl
 
     for key, value in glued.items():
         glue(key, value, display=False)
-    return glued
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
-from dlbook.claims import claim
+from sphinx_claims import claim
 from dlbook.experiments import Run
 from dlbook.plots import use_book_style
 from dlbook.preprocess import MnistSplits, load_splits

@@ -1,38 +1,66 @@
-"""The book's claims in the build: strict mode for the kernels, a box per page, and the claims page.
+"""The Sphinx side: each claim output becomes a line of the page's box; a false claim fails the build.
 
-- Kernels started by the build inherit ``DLBOOK_CLAIMS=strict`` (a false claim raises and fails
-  the build; only the robustness benchmark builds with ``DLBOOK_CLAIMS=record``, which records
-  every claim without stopping) and ``DLBOOK_PAGE=<docname>`` (so the error names the page).
-- After a notebook page is read, its claims are taken from the values the page glued (each
-  claim glues its record; MyST-NB collects glue from every cell, hidden ones included, whether
-  the page ran or came from the execution cache) and a collapsed box "What this page checks"
-  is appended to the page.
+- MyST-NB renders a cell output of MIME type :data:`~sphinx_claims.check.CLAIM_MIME` through
+  :class:`ClaimRenderer` (a MyST-NB MIME render plugin, registered under the entry point
+  ``myst_nb.mime_renderers``) as an invisible :class:`claim_record` node, whether the page ran or
+  came from the execution cache. Cells that hold only claims are tagged ``remove-input``.
+- After a page is read, its records leave the cell outputs and a collapsed box "What this page
+  checks" is appended to the page. A false claim raises :class:`ClaimError`, which stops the
+  build naming the page, the sentence and the values, unless ``claims_fail_build = False`` (the
+  robustness benchmark records every claim that way); a false reading of the test set, or a
+  false claim in that mode, leaves a visible box where it is made.
 - The directive ``{claims-ledger}`` lists every claim of the book, grouped by page with links,
-  and says for each claim under which variants of the robustness record it held (the record of
-  ``benchmarks/robustness.py``, named by the config value ``claims_robustness_record``, relative
-  to the book's folder); the role ``{claims-count}`` writes the number of ``claims`` (or
-  ``pages`` with claims).
+  and says for each claim under which variants of a robustness record it held (the JSON file named
+  by ``claims_robustness_record``, relative to the book's folder); the role ``{claims-count}``
+  writes the number of ``claims`` (or ``pages`` with claims).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from docutils import nodes
 from docutils.parsers.rst import Directive
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
+from sphinx.errors import ExtensionError, SphinxError
+from sphinx.util import logging
 
-from myst_nb.sphinx_ import NbMetadataCollector
-
-from dlbook.claims import MODE_VARIABLE, PAGE_VARIABLE, Claim, claims_in_glue, format_value
+from sphinx_claims.check import CLAIM_MIME, Claim, format_value
 
 BOX_TITLE = "What this page checks"
-_KERNELSPEC = re.compile(r"\A---\s*\n.*?^kernelspec:", re.S | re.M)
+LOGGER = logging.getLogger(__name__)
+#: A MyST code cell: its options (``:tags: [...]`` lines or a ``---`` block) and its code.
+_CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n((?::[^\n]*\n)*|---\n.*?\n---\n)(.*?)^```", re.S | re.M)
+_CALL = re.compile(r"\b(claim|test_reading)\(")
+STATIC = Path(__file__).parent / "static"
+
+
+class ClaimError(SphinxError):
+    """A claim of the prose does not hold: the build stops."""
+
+    category = "ClaimError"
+
+
+class claim_record(nodes.General, nodes.Element):
+    """A claim's record where its cell output was; the extension removes it before anything is written."""
+
+
+class ClaimRenderer:
+    """MyST-NB MIME render plugin: a claim output becomes a :class:`claim_record` node (nothing is shown)."""
+
+    mime_priority_overrides = [("*", CLAIM_MIME, 1)]  # before text/html and text/plain, for every builder
+
+    @staticmethod
+    def handle_mime(renderer: Any, data: Any, inline: bool) -> list[nodes.Element] | None:
+        if data.mime_type != CLAIM_MIME:
+            return None
+        record = data.content if isinstance(data.content, dict) else json.loads(data.string)
+        return [claim_record(record=record)]
 
 
 class claims_ledger(nodes.General, nodes.Element):
@@ -69,7 +97,7 @@ def load_record(path: Path | None) -> dict | None:
         record = json.loads(path.read_text(encoding="utf-8"))
         record["claims"], record["variants"]
     except (ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"robustness record {path} is not a record of benchmarks/robustness.py: {error}") from None
+        raise ValueError(f"robustness record {path} needs the keys 'claims' and 'variants' (see the README): {error}") from None
     return record
 
 
@@ -83,7 +111,8 @@ def robustness_of(record: dict) -> dict[tuple[str, str], dict[str, bool]]:
     return verdicts
 
 
-def claims_count_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+def claims_count_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: dict | None = None,
+                      content: list[str] | None = None) -> tuple[list[nodes.Node], list[nodes.system_message]]:
     """``{claims-count}`claims``` or ``{claims-count}`pages```: a count filled in at write time."""
     env = inliner.document.settings.env
     what = text.strip()
@@ -95,42 +124,72 @@ def claims_count_role(name, rawtext, text, lineno, inliner, options=None, conten
 
 
 def _claims(env: BuildEnvironment) -> dict[str, list[dict]]:
-    if not hasattr(env, "dlbook_claims"):
-        env.dlbook_claims = {}
-    return env.dlbook_claims
+    if not hasattr(env, "sphinx_claims"):
+        env.sphinx_claims = {}
+    return env.sphinx_claims
 
 
 def _consumers(env: BuildEnvironment) -> set[str]:
-    if not hasattr(env, "dlbook_claim_consumers"):
-        env.dlbook_claim_consumers = set()
-    return env.dlbook_claim_consumers
+    if not hasattr(env, "sphinx_claims_consumers"):
+        env.sphinx_claims_consumers = set()
+    return env.sphinx_claims_consumers
 
 
-def _note_page(app: Sphinx, docname: str, source: list[str]) -> None:
-    """Tell the kernel that is about to run which page it executes; remember notebook pages."""
-    os.environ[PAGE_VARIABLE] = docname
-    notebooks = app.env.temp_data.setdefault("dlbook_notebooks", set())
-    if _KERNELSPEC.match(source[0]):
-        notebooks.add(docname)
+def _warn_removed_claims(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Warn about a ``remove-cell`` cell that makes claims: MyST-NB drops its outputs, and the claims with them."""
+    for cell in _CODE_CELL.finditer(source[0]):
+        if "remove-cell" in cell.group(1) and _CALL.search(cell.group(2)):
+            line = source[0].count("\n", 0, cell.start()) + 1
+            LOGGER.warning("a remove-cell cell makes claims, which are then not seen: tag it remove-input",
+                           location=(docname, line), type="claims", subtype="removed")
 
 
 def _collect(app: Sphinx, doctree: nodes.document) -> None:
-    """Read the page's claims from its glued values and append the box that lists them."""
+    """Take the page's claim records out of its cell outputs, fail on a false claim, append the box."""
     env = app.env
     docname = env.docname
     _claims(env).pop(docname, None)
-    if docname not in env.temp_data.get("dlbook_notebooks", set()):
-        return
-    keys = set(NbMetadataCollector.get_doc_data(env)[docname].get("glue", []))  # glued in this read
-    glued = Path(env.mystnb_config.output_folder, *f"{docname}.glue.json".split("/"))
-    if not keys or not glued.is_file():
-        return
-    data = json.loads(glued.read_text(encoding="utf-8"))
-    found = claims_in_glue({key: value for key, value in data.items() if key in keys})
+    found = []
+    for node in list(doctree.findall(claim_record)):
+        record = Claim(**{**node["record"], "page": docname})
+        found.append(record)
+        _remove_record(node, None if record.holds else _false_box(record))
     if not found:
         return
+    false = [r for r in found if r.gates and not r.holds]
+    if false and app.config.claims_fail_build:
+        raise ClaimError("\n".join(r.message() for r in false))
     _claims(env)[docname] = [asdict(c) for c in found]
     _last_section(doctree).append(_box(found))
+
+
+def _remove_record(node: claim_record, replacement: nodes.Element | None) -> None:
+    """Replace the output that holds ``node`` (all its MIME types) or remove it with the containers it empties."""
+    output: nodes.Element = node
+    while output.parent is not None and not (isinstance(output, nodes.container)
+                                             and output.get("nb_element") == "mime_bundle"):
+        output = output.parent
+    if output.parent is None:  # not inside a MyST-NB output: only the record itself
+        output = node
+    if replacement is not None:
+        output.replace_self(replacement)
+        return
+    parent = output.parent
+    parent.remove(output)
+    while isinstance(parent, nodes.container) and not parent.children and parent.parent is not None:
+        grandparent = parent.parent
+        grandparent.remove(parent)
+        parent = grandparent
+
+
+def _false_box(record: Claim) -> nodes.admonition:
+    """The visible box where a false reading of the test set (or a recorded false claim) is made."""
+    what = "This claim of the page" if record.gates else "This reading of the test set"
+    box = nodes.admonition(classes=["error", "claims-false"])
+    box += nodes.title("", f"{what} does not hold with these settings")
+    box += nodes.paragraph("", record.statement)
+    box += _check_line(record)
+    return box
 
 
 def _last_section(doctree: nodes.document) -> nodes.Element:
@@ -149,7 +208,13 @@ def _claim_item(record: Claim, robustness: dict | None = None) -> nodes.list_ite
     item += nodes.paragraph("", f"{mark} {label}{record.statement}")
     if robustness is not None:
         item += _robustness_line(record, robustness)
-    check = nodes.paragraph("", "", classes=["dlbook-claim-check"])
+    item += _check_line(record)
+    return item
+
+
+def _check_line(record: Claim) -> nodes.paragraph:
+    """``checked: condition with name = value, ...``, in code type."""
+    check = nodes.paragraph("", "", classes=["claim-check"])
     check += nodes.Text("checked: ")
     check += nodes.literal("", record.condition)
     if record.values:
@@ -158,13 +223,12 @@ def _claim_item(record: Claim, robustness: dict | None = None) -> nodes.list_ite
             if i:
                 check += nodes.Text(", ")
             check += nodes.literal("", f"{name} = {format_value(value)}")
-    item += check
-    return item
+    return check
 
 
 def _robustness_line(record: Claim, robustness: dict) -> nodes.paragraph:
     """``held under: seed offset 1 with other arithmetic ✓, ...`` from the record, or that it is not in it."""
-    line = nodes.paragraph("", "", classes=["dlbook-claim-robustness"])
+    line = nodes.paragraph("", "", classes=["claim-robustness"])
     held = robustness["verdicts"].get((record.page, record.statement))
     if held is None:
         line += nodes.Text("not in the robustness record (new or reworded since it was made)")
@@ -176,16 +240,16 @@ def _robustness_line(record: Claim, robustness: dict) -> nodes.paragraph:
 
 
 def _claim_list(records: list[Claim], robustness: dict | None = None) -> nodes.bullet_list:
-    listing = nodes.bullet_list(classes=["dlbook-claims"])
+    listing = nodes.bullet_list(classes=["claims-list"])
     for record in records:
         listing += _claim_item(record, robustness)
     return listing
 
 
-def _record_summary(record: dict | None, everything: dict[str, list[Claim]]) -> nodes.paragraph:
+def _record_summary(record: dict | None, everything: dict[str, list[Claim]], name: str) -> nodes.paragraph:
     """One paragraph: which record, its date and commit, and how many of this build's claims held in every rerun."""
     if record is None:
-        return nodes.paragraph("", "No robustness record was found: run benchmarks/robustness.py.")
+        return nodes.paragraph("", f"No robustness record was found (claims_robustness_record = {name!r}).")
     verdicts = robustness_of(record)
     claims = [c for records in everything.values() for c in records]
     everywhere = sum(all(verdicts.get((c.page, c.statement), {"": False}).values()) for c in claims)
@@ -193,11 +257,11 @@ def _record_summary(record: dict | None, everything: dict[str, list[Claim]]) -> 
     text = (f"Robustness record of {record['date']} (commit {record['commit']}, {record.get('processor', '')}): "
             f"every page executed again, cold, with {', with '.join(reruns)}. "
             f"{everywhere} of the {len(claims)} claims of this build held in every rerun.")
-    return nodes.paragraph("", text, classes=["dlbook-ledger-record"])
+    return nodes.paragraph("", text, classes=["claims-ledger-record"])
 
 
 def _box(records: list[Claim]) -> nodes.admonition:
-    box = nodes.admonition(classes=["dropdown", "dlbook-checks"])
+    box = nodes.admonition(classes=["dropdown", "claims-box"])
     box += nodes.title("", f"{BOX_TITLE} ({_count(len(records))})")
     text = ("Each sentence below is checked by the code of this page every time the book is built; "
             "the build fails if one does not hold.")
@@ -219,9 +283,9 @@ def _resolve(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         record = load_record(_record_path(app))
         robustness = None if record is None else {
             "verdicts": robustness_of(record), "labels": {n: v["label"] for n, v in record["variants"].items()}}
-        content: list[nodes.Node] = [_record_summary(record, everything)]
+        content: list[nodes.Node] = [_record_summary(record, everything, app.config.claims_robustness_record)]
         for page, records in everything.items():
-            heading = nodes.paragraph(classes=["dlbook-ledger-page"])
+            heading = nodes.paragraph(classes=["claims-ledger-page"])
             link = nodes.reference("", "", internal=True,
                                    refuri=app.builder.get_relative_uri(docname, page))
             title = app.env.titles.get(page)
@@ -258,19 +322,36 @@ def _outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[
     return []
 
 
+def _skip(translator: Any, node: nodes.Element) -> None:
+    raise nodes.SkipNode
+
+
+def _add_stylesheet(app: Sphinx) -> None:
+    """Copy the extension's stylesheet into the HTML output's ``_static`` and link it from every page."""
+    if app.builder.format == "html":
+        app.config.html_static_path.append(str(STATIC))
+        app.add_css_file("sphinx_claims.css")
+
+
 def setup(app: Sphinx) -> dict:
-    """Register the directive, the role and the hooks; kernels inherit strict mode."""
-    if os.environ.get(MODE_VARIABLE) != "record":  # benchmarks/robustness.py records claims without stopping
-        os.environ[MODE_VARIABLE] = "strict"
+    """Register the config values, nodes, directive, role, stylesheet and hooks."""
+    from importlib.metadata import entry_points
+
+    if not any(ep.value.startswith("sphinx_claims") for ep in entry_points(group="myst_nb.mime_renderers")):
+        raise ExtensionError("sphinx_claims: its MyST-NB renderer is not registered; install the package "
+                             "(pip install -e . in the repository) so that its entry point exists")
+    app.add_config_value("claims_fail_build", True, "env", types=[bool])
     app.add_config_value("claims_robustness_record", "", "env", types=[str])
+    app.add_node(claim_record, **{fmt: (_skip, None) for fmt in ("html", "latex", "text", "man", "texinfo")})
     app.add_node(claims_ledger)
     app.add_node(claims_count)
     app.add_directive("claims-ledger", ClaimsLedgerDirective)
     app.add_role("claims-count", claims_count_role)
-    app.connect("source-read", _note_page)
+    app.connect("builder-inited", _add_stylesheet)
+    app.connect("source-read", _warn_removed_claims)
     app.connect("doctree-read", _collect)
     app.connect("doctree-resolved", _resolve)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     app.connect("env-get-outdated", _outdated)
-    return {"version": "1", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": "2", "env_version": 2, "parallel_read_safe": True, "parallel_write_safe": True}

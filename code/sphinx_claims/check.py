@@ -1,14 +1,12 @@
-"""Claims: a sentence of the prose, the condition that makes it true, and the measured values that decide it.
+"""Check a claim of the prose against the values that decide it, and record it as a cell output.
 
-A page states an outcome in words ("ordered SGD at the largest step kills more units than shuffled
-SGD") and backs it with one call that would fail if the words were false (here: the low end of the
-95% interval of the per-seed difference in dead-unit fraction, from chapter 1C)::
+A page states an outcome in words and backs it with one call that would fail if the words were false::
 
     claim("At the largest learning rate ordered SGD ends with more dead ReLU units than shuffled SGD, "
           "by more than 10 percentage points (95% interval over the seeds).", "low > 0.1", low=gap_low)
 
 The condition is a Python expression over the named values, so the text that is shown (in the
-page's "What this page checks" box and on the book's claims page) is exactly what was evaluated.
+page's "What this page checks" box and on the claims page) is exactly what was evaluated.
 
 Rules for claims (``benchmarks/robustness.py`` checks the first at other seeds and on other
 arithmetic; the site tests check the second and the third):
@@ -27,52 +25,34 @@ arithmetic; the site tests check the second and the third):
   that reads it against a target is a :func:`test_reading`, which is checked and shown like a claim
   but never fails the build (a false one puts a visible box on the page instead).
 
-- During the book build (the build's Sphinx extension sets ``DLBOOK_CLAIMS=strict``) a false
-  claim raises :class:`ClaimError`, which fails the build with the page, the sentence and the values.
-- Anywhere else (Jupyter, Binder, a script, the robustness benchmark) a false claim does not stop
-  the notebook: it shows a warning with the sentence and the values, and the next cell still runs.
-
-Every claim is also *glued* (the mechanism of ``myst_nb.glue``, with ``display=False``) under a
-key :data:`KEY_PREFIX` + a hash of its sentence, as a record of the MIME type :data:`CLAIM_MIME`.
-MyST-NB collects glued values from every cell, hidden ones included, and keeps them with the
-execution cache, so the book's extension finds the claims of a page whether it ran or not.
+In a notebook each call displays one output: the record under the MIME type :data:`CLAIM_MIME`
+and, for people, a line of text (a red box when the claim does not hold). The Sphinx extension
+(:mod:`sphinx_claims.extension`) turns those outputs into the page's box and fails the build on a
+false claim; Jupyter, Binder and Colab show the text. Outside a notebook a false claim is a
+:class:`ClaimWarning`. Nothing here ever stops the code that calls it.
 """
 
 from __future__ import annotations
 
 import ast
-import hashlib
 import html
 import math
-import os
 import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from numbers import Integral, Real
 from typing import Any
 
-#: MIME type of the glued output that carries a claim's record.
-CLAIM_MIME = "application/vnd.dlbook.claim+json"
-#: Glue keys of claims start with this; the rest is a hash of the sentence and a repeat count.
-KEY_PREFIX = "dlbook-claim-"
-#: MyST-NB's prefix for glued outputs that are not displayed (``glue(..., display=False)``).
-HIDDEN_GLUE_PREFIX = "application/papermill.record/"
-#: Environment variable that selects the mode: ``strict`` raises on a false claim, anything else warns.
-MODE_VARIABLE = "DLBOOK_CLAIMS"
-#: Environment variable that names the page being executed (set by the book build).
-PAGE_VARIABLE = "DLBOOK_PAGE"
+#: MIME type of the cell output that carries a claim's record.
+CLAIM_MIME = "application/vnd.sphinx-claims.claim+json"
 
 #: The only names a condition may call besides its values.
 _SAFE_BUILTINS = {"abs": abs, "all": all, "any": any, "len": len, "max": max, "min": min,
                   "round": round, "sorted": sorted, "sum": sum, "set": set, "math": math}
 
 
-class ClaimError(AssertionError):
-    """A claim of the prose does not hold (raised during the book build)."""
-
-
 class ClaimWarning(UserWarning):
-    """A claim of the prose does not hold under the current settings (interactive use)."""
+    """A claim of the prose does not hold under the current settings (outside a notebook)."""
 
 
 @dataclass(frozen=True)
@@ -83,8 +63,11 @@ class Claim:
     condition: str
     values: dict[str, Any]
     holds: bool
-    page: str = ""
+    page: str = ""  # filled in by the Sphinx extension, which knows the page
     gates: bool = True  # False for a reading of the test set (:func:`test_reading`)
+
+    def _ipython_display_(self) -> None:
+        """Show nothing when a call ends a cell: the call has already displayed its record."""
 
     def values_text(self) -> str:
         """Return the values as ``name = value`` pairs, e.g. ``highest_probability = 0.4812``."""
@@ -132,25 +115,15 @@ def _plain(value: Any, name: str) -> Any:
     raise ValueError(f"value {name!r} must be a number, string, list, dict, array or tensor, got {type(value).__name__}")
 
 
-def strict_mode() -> bool:
-    """True when false claims must raise (the book build), False when they only warn."""
-    return os.environ.get(MODE_VARIABLE, "") == "strict"
-
-
 def claim(statement: str, condition: str, **values: Any) -> Claim:
-    """Check that ``condition`` holds for ``values``; fail the build or warn if it does not.
+    """Check that ``condition`` holds for ``values`` and record the verdict; a false claim fails the book build.
 
     ``statement`` is the sentence as the prose states it. ``condition`` is a Python expression
     over the keyword arguments (and ``abs``, ``min``, ``max``, ``all``, ``any``, ``len``,
     ``round``, ``sorted``, ``sum``, ``set``, ``math``), e.g. ``"gap_pp > 2 * se_pp"``.
     Tensors and NumPy values are converted to plain numbers first. Returns the :class:`Claim`.
     """
-    record = _evaluate(statement, condition, values, gates=True)
-    if not record.holds:
-        if strict_mode():
-            raise ClaimError(record.message())
-        _warn(record)
-    return record
+    return _evaluate(statement, condition, values, gates=True)
 
 
 def test_reading(statement: str, condition: str, **values: Any) -> Claim:
@@ -161,17 +134,14 @@ def test_reading(statement: str, condition: str, **values: Any) -> Claim:
     false reading shows a visible box where it is made, in the build as anywhere else, so that a page
     rebuilt with other seeds says which of its words no longer hold. Returns the :class:`Claim`.
     """
-    record = _evaluate(statement, condition, values, gates=False)
-    if not record.holds:
-        _warn(record)
-    return record
+    return _evaluate(statement, condition, values, gates=False)
 
 
 test_reading.__test__ = False  # a page helper, not a test for pytest to collect
 
 
 def _evaluate(statement: str, condition: str, values: Mapping[str, Any], *, gates: bool) -> Claim:
-    """Evaluate ``condition`` on ``values`` and glue the record; the checks common to claims and readings."""
+    """Evaluate ``condition`` on ``values`` and show the record; the checks common to claims and readings."""
     if not isinstance(statement, str) or not statement.strip():
         raise ValueError(f"statement must be a non-empty sentence, got {statement!r}")
     if not isinstance(condition, str) or not condition.strip():
@@ -189,65 +159,50 @@ def _evaluate(statement: str, condition: str, values: Mapping[str, Any], *, gate
     outcome = eval(compile(tree, "<claim condition>", "eval"), {"__builtins__": _SAFE_BUILTINS, **plain})  # noqa: S307 - names checked above
     if not isinstance(outcome, bool):
         raise ValueError(f"condition {condition!r} must evaluate to True or False, got {outcome!r}")
-    record = Claim(statement.strip(), condition.strip(), plain, outcome, os.environ.get(PAGE_VARIABLE, ""),
-                   gates)
-    _emit(record)
+    record = Claim(statement.strip(), condition.strip(), plain, outcome, gates=gates)
+    _show(record)
     return record
 
 
-def _ipython_active() -> bool:
+def _in_a_kernel() -> bool:
+    """True inside a Jupyter kernel (Jupyter, Binder, Colab, a book build), not in a script or a terminal shell.
+
+    A bare ``InteractiveShell`` that an earlier ``IPython.display.display`` call created in a plain
+    process does not count: it has no kernel, and nothing would show what it displays.
+    """
     try:
         from IPython import get_ipython
     except ImportError:
         return False
-    return get_ipython() is not None
+    return getattr(get_ipython(), "kernel", None) is not None
 
 
-_emitted: dict[str, int] = {}
-
-
-def glue_key(statement: str, repeat: int = 1) -> str:
-    """Return the glue key of a claim: :data:`KEY_PREFIX`, a hash of the sentence, and its repeat count."""
-    digest = hashlib.sha256(statement.encode()).hexdigest()[:12]
-    return f"{KEY_PREFIX}{digest}-{repeat}"
-
-
-def _emit(record: Claim) -> None:
-    """Glue the record, hidden (as ``myst_nb.glue(..., display=False)`` does), where an IPython kernel runs."""
-    if not _ipython_active():
+def _show(record: Claim) -> None:
+    """Display the record as one cell output in a notebook; outside one, warn when it does not hold."""
+    if not _in_a_kernel():
+        if not record.holds:
+            warnings.warn(record.message(), ClaimWarning, stacklevel=4)
         return
     from IPython.display import display
 
-    _emitted[record.statement] = _emitted.get(record.statement, 0) + 1
-    key = glue_key(record.statement, _emitted[record.statement])
-    mark = "\u2713" if record.holds else "\u2717"
-    bundle = {CLAIM_MIME: asdict(record), "text/plain": f"{mark} {record.statement}"}
-    display({HIDDEN_GLUE_PREFIX + mime: data for mime, data in bundle.items()}, raw=True,
-            metadata={"scrapbook": {"name": key, "mime_prefix": HIDDEN_GLUE_PREFIX}})
+    bundle = {CLAIM_MIME: asdict(record), "text/plain": ("\u2713 " if record.holds else "WARNING: ") + (
+        record.statement if record.holds else record.message())}
+    if not record.holds:
+        what = "This claim of the page" if record.gates else "This reading of the test set"
+        bundle["text/html"] = (
+            '<div style="border-left: 4px solid #c0392b; padding: 0.4em 0.8em; background: #fdecea; color: #000">'
+            f"<strong>{what} does not hold with these settings:</strong> {html.escape(record.statement)}"
+            f"<br><code>{html.escape(record.condition)}</code>"
+            f"{' with ' + html.escape(record.values_text()) if record.values else ''}</div>")
+    display(bundle, raw=True)
 
 
-def _warn(record: Claim) -> None:
-    """Show a false claim: a visible box in a notebook, a :class:`ClaimWarning` elsewhere."""
-    if not _ipython_active():
-        warnings.warn(record.message(), ClaimWarning, stacklevel=3)
-        return
-    from IPython.display import display
-
-    what = "This claim of the page" if record.gates else "This reading of the test set"
-    box = (
-        '<div style="border-left: 4px solid #c0392b; padding: 0.4em 0.8em; background: #fdecea; color: #000">'
-        f"<strong>{what} does not hold with these settings:</strong> {html.escape(record.statement)}"
-        f"<br><code>{html.escape(record.condition)}</code>"
-        f"{' with ' + html.escape(record.values_text()) if record.values else ''}</div>"
-    )
-    display({"text/html": box, "text/plain": "WARNING: " + record.message()}, raw=True)
-
-
-def claims_in_glue(glue_data: Mapping[str, Any]) -> list[Claim]:
-    """Return the claims among a page's glued outputs (``{key: output}``, as MyST-NB keeps them), in order."""
+def claims_in_notebook(notebook: Mapping[str, Any]) -> list[Claim]:
+    """Return the claims recorded in an executed notebook's outputs (a dict in nbformat's layout), in order."""
     found = []
-    for key, output in glue_data.items():
-        data = output.get("data", {}) if isinstance(output, Mapping) else {}
-        if key.startswith(KEY_PREFIX) and CLAIM_MIME in data:
-            found.append(Claim(**data[CLAIM_MIME]))
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            record = output.get("data", {}).get(CLAIM_MIME)
+            if record is not None:
+                found.append(Claim(**record))
     return found

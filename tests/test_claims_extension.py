@@ -1,4 +1,4 @@
-"""Tests for the claims extension (book/_ext/dlbook_claims.py) on small throw-away books.
+"""Tests for the claims extension (sphinx_claims.extension) on small throw-away books.
 
 The tests share a few builds of small Jupyter Books with the extension (module-scoped fixtures).
 """
@@ -18,7 +18,6 @@ import pytest
 from _sitehelpers import NOTEBOOK_FRONT_MATTER as FRONT_MATTER
 
 REPO = Path(__file__).resolve().parents[1]
-EXT_DIR = REPO / "book" / "_ext"
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 
 
@@ -32,7 +31,8 @@ def _text(path: Path) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", path.read_text())).split())
 
 
-def _build(root: Path, pages: dict[str, str], *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def _build(root: Path, pages: dict[str, str], *extra: str, env: dict | None = None,
+           config: str = "") -> subprocess.CompletedProcess:
     root.mkdir(parents=True, exist_ok=True)
     (root / "_config.yml").write_text(textwrap.dedent(f"""\
         title: Claims test book
@@ -43,10 +43,9 @@ def _build(root: Path, pages: dict[str, str], *extra: str, env: dict | None = No
           allow_errors: false
           timeout: 120
         sphinx:
-          local_extensions:
-            dlbook_claims: {EXT_DIR}
+          extra_extensions: [sphinx_claims]
           config:
-            claims_robustness_record: record.json
+            claims_robustness_record: record.json{config}
         """))
     chapters = "".join(f"  - file: {name}\n" for name in pages if name != "intro")
     (root / "_toc.yml").write_text(f"format: jb-book\nroot: intro\nchapters:\n{chapters}")
@@ -58,8 +57,8 @@ def _build(root: Path, pages: dict[str, str], *extra: str, env: dict | None = No
 
 CELL_TWO_CLAIMS = """
 ```{code-cell} ipython3
-:tags: [remove-cell]
-from dlbook.claims import claim
+:tags: [remove-input]
+from sphinx_claims import claim
 claim("Two is more than one.", "a > b", a=2, b=1)
 claim("The mean is below one half.", "mean < 0.5", mean=0.25)
 ```
@@ -67,7 +66,7 @@ claim("The mean is below one half.", "mean < 0.5", mean=0.25)
 
 CELL_ONE_CLAIM = """
 ```{code-cell} ipython3
-from dlbook.claims import claim
+from sphinx_claims import claim
 _ = claim("The list has three items.", "len(items) == 3", items=[1, 2, 3])
 print("visible output")
 ```
@@ -110,7 +109,7 @@ def _variant_env(name: str) -> dict[str, str]:
 FRAGILE = """
 ```{code-cell} ipython3
 import torch
-from dlbook.claims import claim
+from sphinx_claims import claim
 from dlbook.runtime import generator
 draw = torch.rand(2, generator=generator(0))[1]
 claim("The second draw of seed 0 is above 0.7.", "draw > 0.7", draw=draw)
@@ -121,7 +120,7 @@ claim("The second draw of seed 0 is above 0.7.", "draw > 0.7", draw=draw)
 FALSE_READING = """
 ```{code-cell} ipython3
 :tags: [remove-input]
-from dlbook.claims import test_reading
+from sphinx_claims import test_reading
 _ = test_reading("The interval lies above the target.", "low > target", low=0.979, target=0.98)
 ```
 """
@@ -155,9 +154,10 @@ def test_claims_are_listed_per_page_and_on_the_ledger(good_book):
     assert "What this page checks (2 claims)" in texts["a"]
     assert "✓ Two is more than one." in texts["a"] and "checked: mean < 0.5 with mean = 0.25" in texts["a"]
     assert "What this page checks (1 claim)" in texts["b"] and "visible output" in texts["b"]
-    assert "application/vnd.dlbook.claim" not in good_book["b_html"]  # the record output renders as nothing
+    assert "vnd.sphinx-claims" not in good_book["b_html"] and good_book["b_html"].count("\u2713 The list") == 1  # the box, not the output
+    assert 'href="_static/sphinx_claims.css' in good_book["b_html"]
     ledger = good_book["ledger_html"]
-    assert ledger.count('class="dlbook-claims"') == 4
+    assert ledger.count('class="claims-list"') == 4
     assert re.search(r'href="a.html"[^>]*>\s*<strong>Page A</strong>', ledger)
     assert re.search(r'href="b.html"[^>]*>\s*<strong>Page B</strong>', ledger)
     assert "The list has three items." in texts["ledger"]
@@ -168,7 +168,7 @@ def test_claims_are_listed_per_page_and_on_the_ledger(good_book):
 def test_a_false_reading_of_the_test_set_is_shown_and_does_not_fail_the_build(good_book):
     assert good_book["first"].returncode == 0
     page = good_book["texts"]["reading"]
-    assert "This reading of the test set does not hold with these settings: The interval lies above" in page
+    assert "This reading of the test set does not hold with these settings The interval lies above" in page
     assert "✗ Reading of the test set (reported, never fails the build): The interval lies above" in page
     assert "Readings of the test set are evaluated too, but never fail the build" in page
     assert "Readings of the test set" not in good_book["texts"]["a"]
@@ -210,7 +210,7 @@ def bad_book(tmp_path_factory):
     """A book with a false claim: the build fails."""
     false_claim = """
     ```{code-cell} ipython3
-    from dlbook.claims import claim
+    from sphinx_claims import claim
     claim("The loss ends below ln 2.", "loss < 0.6931", loss=0.75)
     ```
     """
@@ -225,6 +225,29 @@ def test_a_false_claim_fails_the_build_naming_page_sentence_and_values(bad_book)
     assert "on page bad" in log and "The loss ends below ln 2." in log and "loss = 0.75" in log
 
 
+def test_with_claims_fail_build_false_a_false_claim_is_recorded_and_shown_where_it_is_made(tmp_path):
+    false_claim = """
+    ```{code-cell} ipython3
+    :tags: [remove-input]
+    from sphinx_claims import claim
+    claim("The loss ends below ln 2.", "loss < 0.6931", loss=0.75)
+    ```
+    """
+    result = _build(tmp_path, {"intro": INTRO, "bad": _page("Bad page", false_claim)},
+                    config="\n            claims_fail_build: false")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    page = _text(tmp_path / "_build" / "html" / "bad.html")
+    assert "This claim of the page does not hold with these settings The loss ends below ln 2." in page
+    assert "What this page checks (1 claim)" in page and "\u2717 The loss ends below ln 2." in page
+
+
+def test_a_remove_cell_cell_that_makes_claims_is_a_warning(tmp_path):
+    hidden = CELL_TWO_CLAIMS.replace(":tags: [remove-input]", ":tags: [remove-cell]")
+    result = _build(tmp_path, {"intro": INTRO, "a": _page("Page A", hidden)})
+    assert result.returncode != 0
+    assert "a remove-cell cell makes claims, which are then not seen: tag it remove-input" in result.stdout + result.stderr
+
+
 def test_count_role_rejects_anything_but_claims_or_pages(tmp_path):
     result = _build(tmp_path, {"intro": "# Intro\n\n{claims-count}`seconds`\n", "ledger": LEDGER})
     assert result.returncode != 0
@@ -232,7 +255,7 @@ def test_count_role_rejects_anything_but_claims_or_pages(tmp_path):
 
 
 def test_no_page_uses_a_bare_assert():
-    """Every check in a page is a claim (dlbook.claims.claim), so it is listed and explained."""
+    """Every check in a page is a claim (sphinx_claims.claim), so it is listed and explained."""
     book = Path(__file__).resolve().parents[1] / "book"
     offenders = []
     for page in sorted(book.rglob("*.md")):
@@ -244,4 +267,4 @@ def test_no_page_uses_a_bare_assert():
                 in_cell = False
             elif in_cell and re.match(r"\s*assert\b", line):
                 offenders.append(f"{page.relative_to(book)}:{number}: {line.strip()[:60]}")
-    assert not offenders, "bare asserts in pages (use dlbook.claims.claim):\n" + "\n".join(offenders)
+    assert not offenders, "bare asserts in pages (use sphinx_claims.claim):\n" + "\n".join(offenders)

@@ -1,0 +1,33 @@
+"""Tests of benchmarks/robustness.py's reading of claims and its record-only builds."""
+
+import importlib.util
+from pathlib import Path
+
+import yaml
+
+from sphinx_claims import CLAIM_MIME
+
+REPO = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("robustness", REPO / "benchmarks" / "robustness.py")
+robustness = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(robustness)
+
+
+def _output(statement: str, holds: bool) -> dict:
+    record = {"statement": statement, "condition": "x", "values": {"x": 1}, "holds": holds, "page": "", "gates": True}
+    return {"output_type": "display_data", "data": {CLAIM_MIME: record, "text/plain": statement}}
+
+
+def test_a_sentence_made_twice_on_a_page_is_two_claims():
+    notebook = {"cells": [{"cell_type": "code", "outputs": [_output("A.", True), _output("B.", False)]},
+                          {"cell_type": "code", "outputs": [_output("A.", False)]}]}
+    keyed = robustness.keyed_claims(notebook)
+    assert [(c["key"], c["holds"]) for c in keyed] == [("A.#1", True), ("B.#1", False), ("A.#2", False)]
+
+
+def test_a_variant_build_records_false_claims_instead_of_stopping(tmp_path):
+    (tmp_path / "_config.yml").write_text("title: t\nsphinx:\n  config:\n    nb_merge_streams: true\n")
+    robustness.record_claims_only(tmp_path)
+    config = yaml.safe_load((tmp_path / "_config.yml").read_text())
+    assert config["sphinx"]["config"] == {"nb_merge_streams": True, "claims_fail_build": False}
+    assert config["title"] == "t"
