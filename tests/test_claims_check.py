@@ -70,6 +70,17 @@ def test_bad_claims_raise_value_error_in_any_mode(statement, condition, values, 
         claim(statement, condition, **values)
 
 
+@pytest.mark.parametrize("label", ["Upper", "two words", "trailing-", "-leading", "a--b", 3])
+def test_a_malformed_label_raises_value_error(label):
+    with pytest.raises(ValueError, match="label must be lower-case words"):
+        claim("A sentence.", "x > 0", label=label, x=1)
+
+
+def test_a_label_is_kept_on_the_record():
+    assert claim("A sentence.", "x > 0", label="positive-x-2", x=1).label == "positive-x-2"
+    assert claim("A sentence.", "x > 0", x=1).label == ""
+
+
 def test_conditions_can_use_the_safe_builtins():
     assert claim("All runs fit.", "all(f for f in fits) and all(x < limit for x in xs) and math.isfinite(sum(xs))",
                  fits=[True, True], xs=[0.2, 0.4], limit=1).holds

@@ -72,6 +72,17 @@ print("visible output")
 ```
 """
 
+#: A page whose sentence cites its claim by label.
+CITED = """
+The list has three items.{claim}`three-items`
+
+```{code-cell} ipython3
+:tags: [remove-input]
+from sphinx_claims import claim
+claim("The list has three items.", "len(items) == 3", label="three-items", items=[1, 2, 3])
+```
+"""
+
 INTRO = """# Intro
 
 This build checks {claims-count}`claims` claims on {claims-count}`pages` pages.
@@ -126,7 +137,8 @@ _ = test_reading("The interval lies above the target.", "low > target", low=0.97
 """
 
 PAGES = {"intro": INTRO, "a": _page("Page A", CELL_TWO_CLAIMS), "b": _page("Page B", CELL_ONE_CLAIM),
-         "fragile": _page("Fragile", FRAGILE), "reading": _page("Reading", FALSE_READING), "ledger": LEDGER}
+         "fragile": _page("Fragile", FRAGILE), "reading": _page("Reading", FALSE_READING), "cited": _page("Cited", CITED),
+         "ledger": LEDGER}
 _PLAIN_ENV = {k: v for k, v in os.environ.items() if k != "DLBOOK_SEED_OFFSET"}
 
 
@@ -140,11 +152,13 @@ def good_book(tmp_path_factory):
     texts = {name: _text(site / f"{name}.html") for name in PAGES} if first.returncode == 0 else {}
     ledger_html = (site / "ledger.html").read_text() if first.returncode == 0 else ""
     b_html = (site / "b.html").read_text() if first.returncode == 0 else ""
+    cited_html = (site / "cited.html").read_text() if first.returncode == 0 else ""
     again = _build(root, PAGES, "--all", env=_PLAIN_ENV)
     # CI's variant needs only a page of lessons and the fragile page
     variant_pages = {name: PAGES[name] for name in ("intro", "a", "fragile")}
     variant = _build(tmp_path_factory.mktemp("variant"), variant_pages, env={**_PLAIN_ENV, **_variant_env("offset1")})
-    return {"first": first, "texts": texts, "ledger_html": ledger_html, "b_html": b_html, "again": again,
+    return {"first": first, "texts": texts, "ledger_html": ledger_html, "b_html": b_html, "cited_html": cited_html,
+            "again": again,
             "again_intro": _text(site / "intro.html"), "again_a": _text(site / "a.html"), "variant": variant}
 
 
@@ -157,12 +171,12 @@ def test_claims_are_listed_per_page_and_on_the_ledger(good_book):
     assert "vnd.sphinx-claims" not in good_book["b_html"] and good_book["b_html"].count("\u2713 The list") == 1  # the box, not the output
     assert 'href="_static/sphinx_claims.css' in good_book["b_html"]
     ledger = good_book["ledger_html"]
-    assert ledger.count('class="claims-list"') == 4
+    assert ledger.count('class="claims-list"') == 5
     assert re.search(r'href="a.html"[^>]*>\s*<strong>Page A</strong>', ledger)
     assert re.search(r'href="b.html"[^>]*>\s*<strong>Page B</strong>', ledger)
     assert "The list has three items." in texts["ledger"]
     assert "Page A : 2 claims, 2 hold" in texts["ledger"]
-    assert "This build checks 5 claims on 4 pages." in texts["intro"]
+    assert "This build checks 6 claims on 5 pages." in texts["intro"]
 
 
 def test_a_false_reading_of_the_test_set_is_shown_and_does_not_fail_the_build(good_book):
@@ -177,7 +191,7 @@ def test_a_false_reading_of_the_test_set_is_shown_and_does_not_fail_the_build(go
 def test_the_ledger_shows_the_robustness_record(good_book):
     ledger = good_book["texts"]["ledger"]
     assert "Robustness record of 2026-12-05 (commit abc1234, Test CPU)" in ledger
-    assert "1 of the 5 claims of this build held in every rerun" in ledger
+    assert "1 of the 6 claims of this build held in every rerun" in ledger
     assert "Two is more than one. rerun with seed offset 1 ✓, seed offset 2 ✓" in ledger
     assert "The mean is below one half. rerun with seed offset 1 ✓, seed offset 2 ✗" in ledger
     assert "The list has three items. not in the robustness record" in ledger
@@ -188,7 +202,7 @@ def test_claims_come_back_from_the_execution_cache(good_book):
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     assert "Executing notebook" not in again.stdout and "Using cached notebook" in again.stdout
     assert "What this page checks (2 claims)" in good_book["again_a"]
-    assert "This build checks 5 claims on 4 pages." in good_book["again_intro"]
+    assert "This build checks 6 claims on 5 pages." in good_book["again_intro"]
 
 
 def test_the_ci_variant_fails_a_claim_that_holds_only_for_the_books_seeds(good_book):
@@ -241,11 +255,55 @@ def test_with_claims_fail_build_false_a_false_claim_is_recorded_and_shown_where_
     assert "What this page checks (1 claim)" in page and "\u2717 The loss ends below ln 2." in page
 
 
-def test_a_remove_cell_cell_that_makes_claims_is_a_warning(tmp_path):
-    hidden = CELL_TWO_CLAIMS.replace(":tags: [remove-input]", ":tags: [remove-cell]")
-    result = _build(tmp_path, {"intro": INTRO, "a": _page("Page A", hidden)})
+def test_a_cited_claims_sentence_links_to_it_in_the_box(good_book):
+    page = good_book["cited_html"]
+    mark = re.search(r'<sup class="claim-mark"><a class="[^"]*claim-citation[^"]*" href="#claim-three-items" title="([^"]*)">(.)</a></sup>', page)
+    assert mark, "the sentence carries a mark linking to its claim"
+    assert mark.group(2) == "\u2713" and "The list has three items." in html.unescape(mark.group(1))
+    assert re.search(r'<li id="claim-three-items"', page), "the claim's line in the box is the link's target"
+    assert "sphinx_claims.js" in page
+
+
+@pytest.fixture(scope="module")
+def warned_book(tmp_path_factory):
+    """One build with every mistake the extension warns about (warnings are errors under -W)."""
+    removed = CELL_TWO_CLAIMS.replace(":tags: [remove-input]", ":tags: [remove-cell]")
+    removed_yaml = CELL_TWO_CLAIMS.replace(":tags: [remove-input]", "---\ntags: [remove-cell]\n---")
+    citations = """
+    A sentence cites a label no claim has.{claim}`no-such-claim`
+
+    ```{code-cell} ipython3
+    :tags: [remove-input]
+    from sphinx_claims import claim
+    claim("One is odd.", "n % 2 == 1", label="odd", n=1)
+    claim("Three is odd.", "n % 2 == 1", label="odd", n=3)
+    claim("Nobody cites this.", "n == 2", label="uncited", n=2)
+    ```
+    """
+    result = _build(tmp_path_factory.mktemp("warned"), {
+        "intro": INTRO, "a": _page("Page A", removed), "a2": _page("Page A2", removed_yaml),
+        "c": _page("Page C", citations)}, config="\n            claims_require_citations: true")
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_a_remove_cell_cell_that_makes_claims_is_a_warning(warned_book):
+    returncode, log = warned_book
+    assert returncode != 0
+    message = "a remove-cell cell makes claims, which are then not seen: tag it remove-input"
+    assert re.search(r"a\.md:\d+: WARNING: " + message, log) and re.search(r"a2\.md:\d+: WARNING: " + message, log)
+
+
+def test_citations_that_do_not_match_a_claim_are_warnings(warned_book):
+    returncode, log = warned_book
+    assert "{claim}`no-such-claim` cites no claim of this page" in log
+    assert "two claims of this page have the label 'odd'" in log
+    assert "no sentence cites the claim 'uncited'" in log
+
+
+def test_a_malformed_citation_is_an_error(tmp_path):
+    result = _build(tmp_path, {"intro": INTRO, "c": _page("Page C", "A sentence.{claim}`Not A Label`\n")})
     assert result.returncode != 0
-    assert "a remove-cell cell makes claims, which are then not seen: tag it remove-input" in result.stdout + result.stderr
+    assert "a claim label is lower-case words or digits joined by hyphens" in result.stdout + result.stderr
 
 
 def test_count_role_rejects_anything_but_claims_or_pages(tmp_path):
@@ -268,3 +326,27 @@ def test_no_page_uses_a_bare_assert():
             elif in_cell and re.match(r"\s*assert\b", line):
                 offenders.append(f"{page.relative_to(book)}:{number}: {line.strip()[:60]}")
     assert not offenders, "bare asserts in pages (use sphinx_claims.claim):\n" + "\n".join(offenders)
+
+
+def test_marks_are_dropped_from_a_pdf_whose_box_has_no_anchors():
+    from types import SimpleNamespace
+
+    from docutils import nodes
+    from docutils.utils import new_document
+
+    from sphinx_claims import extension
+    from sphinx_claims.check import Claim
+
+    def page_with_a_mark():
+        doctree = new_document("page")
+        paragraph = nodes.paragraph("", "A sentence.")
+        paragraph += extension._citation_mark(Claim("A sentence.", "x > 0", {"x": 1}, True, label="a"))
+        doctree += paragraph
+        return doctree
+
+    for fmt, marks in (("latex", 0), ("html", 1)):
+        app = SimpleNamespace(builder=SimpleNamespace(format=fmt), env=SimpleNamespace(sphinx_claims={}))
+        doctree = page_with_a_mark()
+        extension._resolve(app, doctree, "page")
+        assert len(list(doctree.findall(nodes.reference))) == marks, fmt
+        assert doctree.astext() == "A sentence." + "\u2713" * marks

@@ -29,7 +29,8 @@ In a notebook each call displays one output: the record under the MIME type :dat
 and, for people, a line of text (a red box when the claim does not hold). The Sphinx extension
 (:mod:`sphinx_claims.extension`) turns those outputs into the page's box and fails the build on a
 false claim; Jupyter, Binder and Colab show the text. Outside a notebook a false claim is a
-:class:`ClaimWarning`. Nothing here ever stops the code that calls it.
+:class:`ClaimWarning`. A false claim never stops the code that calls it (a malformed call
+raises ValueError).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from __future__ import annotations
 import ast
 import html
 import math
+import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -45,6 +47,9 @@ from typing import Any
 
 #: MIME type of the cell output that carries a claim's record.
 CLAIM_MIME = "application/vnd.sphinx-claims.claim+json"
+
+#: What a label looks like: lower-case words or digits joined by hyphens (``all-units-dead``).
+LABEL = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 #: The only names a condition may call besides its values.
 _SAFE_BUILTINS = {"abs": abs, "all": all, "any": any, "len": len, "max": max, "min": min,
@@ -65,6 +70,7 @@ class Claim:
     holds: bool
     page: str = ""  # filled in by the Sphinx extension, which knows the page
     gates: bool = True  # False for a reading of the test set (:func:`test_reading`)
+    label: str = ""  # the name the prose cites it by: {claim}`label`
 
     def _ipython_display_(self) -> None:
         """Show nothing when a call ends a cell: the call has already displayed its record."""
@@ -115,18 +121,20 @@ def _plain(value: Any, name: str) -> Any:
     raise ValueError(f"value {name!r} must be a number, string, list, dict, array or tensor, got {type(value).__name__}")
 
 
-def claim(statement: str, condition: str, **values: Any) -> Claim:
+def claim(statement: str, condition: str, *, label: str = "", **values: Any) -> Claim:
     """Check that ``condition`` holds for ``values`` and record the verdict; a false claim fails the book build.
 
     ``statement`` is the sentence as the prose states it. ``condition`` is a Python expression
     over the keyword arguments (and ``abs``, ``min``, ``max``, ``all``, ``any``, ``len``,
     ``round``, ``sorted``, ``sum``, ``set``, ``math``), e.g. ``"gap_pp > 2 * se_pp"``.
-    Tensors and NumPy values are converted to plain numbers first. Returns the :class:`Claim`.
+    ``label`` names the claim for the prose, which cites it with the role ``{claim}`label```
+    after the sentence that states it. Tensors and NumPy values are converted to plain numbers
+    first. Returns the :class:`Claim`; a bad argument raises ValueError, a false claim never raises.
     """
-    return _evaluate(statement, condition, values, gates=True)
+    return _evaluate(statement, condition, values, gates=True, label=label)
 
 
-def test_reading(statement: str, condition: str, **values: Any) -> Claim:
+def test_reading(statement: str, condition: str, *, label: str = "", **values: Any) -> Claim:
     """Check a sentence that reads the test set (``"the interval lies above the target"``); never fail.
 
     Like :func:`claim`, but the test set never gates the build: the record is kept (the page's box,
@@ -134,16 +142,18 @@ def test_reading(statement: str, condition: str, **values: Any) -> Claim:
     false reading shows a visible box where it is made, in the build as anywhere else, so that a page
     rebuilt with other seeds says which of its words no longer hold. Returns the :class:`Claim`.
     """
-    return _evaluate(statement, condition, values, gates=False)
+    return _evaluate(statement, condition, values, gates=False, label=label)
 
 
 test_reading.__test__ = False  # a page helper, not a test for pytest to collect
 
 
-def _evaluate(statement: str, condition: str, values: Mapping[str, Any], *, gates: bool) -> Claim:
+def _evaluate(statement: str, condition: str, values: Mapping[str, Any], *, gates: bool, label: str) -> Claim:
     """Evaluate ``condition`` on ``values`` and show the record; the checks common to claims and readings."""
     if not isinstance(statement, str) or not statement.strip():
         raise ValueError(f"statement must be a non-empty sentence, got {statement!r}")
+    if not isinstance(label, str) or (label and not LABEL.match(label)):
+        raise ValueError(f"label must be lower-case words or digits joined by hyphens, like 'all-units-dead', got {label!r}")
     if not isinstance(condition, str) or not condition.strip():
         raise ValueError(f"condition must be a non-empty Python expression, got {condition!r}")
     plain = {name: _plain(value, name) for name, value in values.items()}
@@ -159,7 +169,7 @@ def _evaluate(statement: str, condition: str, values: Mapping[str, Any], *, gate
     outcome = eval(compile(tree, "<claim condition>", "eval"), {"__builtins__": _SAFE_BUILTINS, **plain})  # noqa: S307 - names checked above
     if not isinstance(outcome, bool):
         raise ValueError(f"condition {condition!r} must evaluate to True or False, got {outcome!r}")
-    record = Claim(statement.strip(), condition.strip(), plain, outcome, gates=gates)
+    record = Claim(statement.strip(), condition.strip(), plain, outcome, gates=gates, label=label)
     _show(record)
     return record
 

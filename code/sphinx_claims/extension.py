@@ -9,6 +9,10 @@
   build naming the page, the sentence and the values, unless ``claims_fail_build = False`` (the
   robustness benchmark records every claim that way); a false reading of the test set, or a
   false claim in that mode, leaves a visible box where it is made.
+- The role ``{claim}`label``` anchors a claim to the sentence it follows: a superscript check mark
+  that links to the claim in the page's box (``static/sphinx_claims.js`` opens the box). The build
+  warns on a citation of a label the page does not make, on a label made twice, and, with
+  ``claims_require_citations = True``, on a claim that no sentence cites.
 - The directive ``{claims-ledger}`` lists every claim of the book, grouped by page with links,
   and says for each claim under which variants of a robustness record it held (the JSON file named
   by ``claims_robustness_record``, relative to the book's folder); the role ``{claims-count}``
@@ -30,12 +34,12 @@ from sphinx.environment import BuildEnvironment
 from sphinx.errors import ExtensionError, SphinxError
 from sphinx.util import logging
 
-from sphinx_claims.check import CLAIM_MIME, Claim, format_value
+from sphinx_claims.check import CLAIM_MIME, LABEL, Claim, format_value
 
 BOX_TITLE = "What this page checks"
 LOGGER = logging.getLogger(__name__)
 #: A MyST code cell: its options (``:tags: [...]`` lines or a ``---`` block) and its code.
-_CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n((?::[^\n]*\n)*|---\n.*?\n---\n)(.*?)^```", re.S | re.M)
+_CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(---\n.*?\n---\n|(?::[^\n]*\n)*)(.*?)^```", re.S | re.M)
 _CALL = re.compile(r"\b(claim|test_reading)\(")
 STATIC = Path(__file__).parent / "static"
 
@@ -61,6 +65,10 @@ class ClaimRenderer:
             return None
         record = data.content if isinstance(data.content, dict) else json.loads(data.string)
         return [claim_record(record=record)]
+
+
+class claim_citation(nodes.Inline, nodes.Element):
+    """A sentence's citation of a claim of its page, by label; it becomes a link when the page is read."""
 
 
 class claims_ledger(nodes.General, nodes.Element):
@@ -123,6 +131,17 @@ def claims_count_role(name: str, rawtext: str, text: str, lineno: int, inliner: 
     return [claims_count(rawtext, what=what)], []
 
 
+def claim_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: dict | None = None,
+               content: list[str] | None = None) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+    """``{claim}`label```: the sentence before it states the claim ``label`` of this page."""
+    label = text.strip()
+    if not LABEL.match(label):
+        msg = inliner.reporter.error(f"a claim label is lower-case words or digits joined by hyphens, got {label!r}",
+                                     line=lineno)
+        return [inliner.problematic(rawtext, rawtext, msg)], [msg]
+    return [claim_citation(rawtext, label=label)], []
+
+
 def _claims(env: BuildEnvironment) -> dict[str, list[dict]]:
     if not hasattr(env, "sphinx_claims"):
         env.sphinx_claims = {}
@@ -145,7 +164,7 @@ def _warn_removed_claims(app: Sphinx, docname: str, source: list[str]) -> None:
 
 
 def _collect(app: Sphinx, doctree: nodes.document) -> None:
-    """Take the page's claim records out of its cell outputs, fail on a false claim, append the box."""
+    """Take the page's claim records out of its cell outputs, fail on a false claim, link citations, append the box."""
     env = app.env
     docname = env.docname
     _claims(env).pop(docname, None)
@@ -154,13 +173,54 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
         record = Claim(**{**node["record"], "page": docname})
         found.append(record)
         _remove_record(node, None if record.holds else _false_box(record))
-    if not found:
-        return
     false = [r for r in found if r.gates and not r.holds]
     if false and app.config.claims_fail_build:
         raise ClaimError("\n".join(r.message() for r in false))
+    _link_citations(app, doctree, found)
+    if not found:
+        return
     _claims(env)[docname] = [asdict(c) for c in found]
     _last_section(doctree).append(_box(found))
+
+
+def _link_citations(app: Sphinx, doctree: nodes.document, found: list[Claim]) -> None:
+    """Turn each ``{claim}`` citation into a mark linking to its claim; warn on what does not match."""
+    by_label: dict[str, Claim] = {}
+    for record in found:
+        if record.label in by_label:
+            LOGGER.warning(f"two claims of this page have the label {record.label!r}: {record.statement!r}",
+                           location=app.env.docname, type="claims", subtype="label")
+        elif record.label:
+            by_label[record.label] = record
+    cited = set()
+    for node in list(doctree.findall(claim_citation)):
+        record = by_label.get(node["label"])
+        if record is None:
+            LOGGER.warning(f"{{claim}}`{node['label']}` cites no claim of this page", location=node,
+                           type="claims", subtype="citation")
+            node.replace_self(nodes.Text(""))
+            continue
+        cited.add(record.label)
+        node.replace_self(_citation_mark(record))
+    if app.config.claims_require_citations:
+        for record in found:
+            if record.label not in cited:
+                what = f"the claim {record.label!r}" if record.label else "a claim without a label"
+                LOGGER.warning(f"no sentence cites {what} ({{claim}}`label` after it): {record.statement!r}",
+                               location=app.env.docname, type="claims", subtype="uncited")
+
+
+def _citation_mark(record: Claim) -> nodes.superscript:
+    """The superscript mark after a sentence: a link to its claim in the page's box."""
+    holds = "checked by this page" if record.holds else "does NOT hold"
+    link = nodes.reference("", "\u2713" if record.holds else "\u2717", internal=True,
+                           refid=_item_id(record.label), reftitle=f"Claim {holds}: {record.statement}",
+                           classes=["claim-citation"])
+    return nodes.superscript("", "", link, classes=["claim-mark"])
+
+
+def _item_id(label: str) -> str:
+    return f"claim-{label}"
 
 
 def _remove_record(node: claim_record, replacement: nodes.Element | None) -> None:
@@ -201,9 +261,9 @@ def _last_section(doctree: nodes.document) -> nodes.Element:
         node = sections[-1]
 
 
-def _claim_item(record: Claim, robustness: dict | None = None) -> nodes.list_item:
+def _claim_item(record: Claim, robustness: dict | None = None, anchor: bool = False) -> nodes.list_item:
     mark = "\u2713" if record.holds else "\u2717"
-    item = nodes.list_item()
+    item = nodes.list_item(ids=[_item_id(record.label)] if anchor and record.label else [])
     label = "" if record.gates else "Reading of the test set (reported, never fails the build): "
     item += nodes.paragraph("", f"{mark} {label}{record.statement}")
     if robustness is not None:
@@ -239,10 +299,10 @@ def _robustness_line(record: Claim, robustness: dict) -> nodes.paragraph:
     return line
 
 
-def _claim_list(records: list[Claim], robustness: dict | None = None) -> nodes.bullet_list:
+def _claim_list(records: list[Claim], robustness: dict | None = None, anchor: bool = False) -> nodes.bullet_list:
     listing = nodes.bullet_list(classes=["claims-list"])
     for record in records:
-        listing += _claim_item(record, robustness)
+        listing += _claim_item(record, robustness, anchor)
     return listing
 
 
@@ -269,12 +329,15 @@ def _box(records: list[Claim]) -> nodes.admonition:
         text += (" Readings of the test set are evaluated too, but never fail the build: a false one "
                  "shows a box where the page makes it.")
     box += nodes.paragraph("", text)
-    box += _claim_list(records)
+    box += _claim_list(records, anchor=True)
     return box
 
 
 def _resolve(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """Fill in the claims page and the counts from the claims of every page."""
+    """Fill in the claims page and the counts from the claims of every page; marks are links in HTML only."""
+    if app.builder.format != "html":  # a PDF's marks would link nowhere: its box has no anchors
+        for mark in list(doctree.findall(lambda n: isinstance(n, nodes.superscript) and "claim-mark" in n["classes"])):
+            mark.parent.remove(mark)
     everything = {page: [Claim(**r) for r in records] for page, records in sorted(_claims(app.env).items())}
     for node in doctree.findall(claims_count):
         number = sum(map(len, everything.values())) if node["what"] == "claims" else len(everything)
@@ -326,15 +389,16 @@ def _skip(translator: Any, node: nodes.Element) -> None:
     raise nodes.SkipNode
 
 
-def _add_stylesheet(app: Sphinx) -> None:
-    """Copy the extension's stylesheet into the HTML output's ``_static`` and link it from every page."""
+def _add_static_files(app: Sphinx) -> None:
+    """Copy the extension's stylesheet and script into the HTML output's ``_static``; link them from every page."""
     if app.builder.format == "html":
         app.config.html_static_path.append(str(STATIC))
         app.add_css_file("sphinx_claims.css")
+        app.add_js_file("sphinx_claims.js", defer="defer")
 
 
 def setup(app: Sphinx) -> dict:
-    """Register the config values, nodes, directive, role, stylesheet and hooks."""
+    """Register the config values, nodes, directive, roles, stylesheet, script and hooks."""
     from importlib.metadata import entry_points
 
     if not any(ep.value.startswith("sphinx_claims") for ep in entry_points(group="myst_nb.mime_renderers")):
@@ -342,16 +406,19 @@ def setup(app: Sphinx) -> dict:
                              "(pip install -e . in the repository) so that its entry point exists")
     app.add_config_value("claims_fail_build", True, "env", types=[bool])
     app.add_config_value("claims_robustness_record", "", "env", types=[str])
+    app.add_config_value("claims_require_citations", False, "env", types=[bool])
     app.add_node(claim_record, **{fmt: (_skip, None) for fmt in ("html", "latex", "text", "man", "texinfo")})
+    app.add_node(claim_citation, **{fmt: (_skip, None) for fmt in ("html", "latex", "text", "man", "texinfo")})
     app.add_node(claims_ledger)
     app.add_node(claims_count)
     app.add_directive("claims-ledger", ClaimsLedgerDirective)
     app.add_role("claims-count", claims_count_role)
-    app.connect("builder-inited", _add_stylesheet)
+    app.add_role("claim", claim_role)
+    app.connect("builder-inited", _add_static_files)
     app.connect("source-read", _warn_removed_claims)
     app.connect("doctree-read", _collect)
     app.connect("doctree-resolved", _resolve)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     app.connect("env-get-outdated", _outdated)
-    return {"version": "2", "env_version": 2, "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": "3", "env_version": 3, "parallel_read_safe": True, "parallel_write_safe": True}
