@@ -49,7 +49,10 @@ def test_notebook_is_a_setup_cell_then_every_cell_of_the_page():
 
     notebook = _notebook(PAGES["3G"])
     page = jupytext.read(REPO_ROOT / "book" / f"{PAGES['3G']}.md", fmt="md:myst")
-    assert [c.source for c in notebook.cells[2:]] == [c.source for c in page.cells]
+    assert [c.source for c in notebook.cells[2:]] == [
+        colab.CLAIM_CITATION.sub("", c.source) if c.cell_type == "markdown" else c.source for c in page.cells]
+    assert "{claim}`" in page.cells[0].source + page.cells[1].source  # the page cites its claims ...
+    assert not any("{claim}" in c.source for c in notebook.cells)  # ... which Colab would show as plain text
     assert [c.get("metadata", {}).get("tags") for c in notebook.cells[2:]] == \
         [c.get("metadata", {}).get("tags") for c in page.cells]  # hidden cells (claims) run too
     setup = notebook.cells[1]

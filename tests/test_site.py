@@ -411,6 +411,28 @@ def test_claims_page_lists_every_claim_of_every_page(site):
     assert f"This build checked {total:,} claims on {len(boxes)} pages." in text
 
 
+def test_every_claim_is_cited_by_a_sentence_and_every_mark_links_to_a_claim_of_its_page(site):
+    """Each line of a page's claims box is the target of a mark after a sentence ({claim}`label`), and each mark's
+    target is a line of that box: no claim floats free of the words it checks, and no mark points nowhere."""
+    problems, marks = [], 0
+    for rel in book_pages(site):
+        if rel == "claims.html":  # the ledger repeats the boxes' claims without anchors
+            continue
+        page = (site / rel).read_text(encoding="utf-8")
+        boxes = re.findall(r'<ul class="claims-list[^"]*">(.*?)</ul>', page, re.S)
+        items = [anchor for box in boxes for anchor in re.findall(r"<li(?: id=\"([^\"]*)\")?>", box)]
+        targets = set()
+        for link in re.findall(r"<a [^>]*claim-citation[^>]*>", page):
+            target = re.search(r'href="#([^"]+)"', link)
+            targets.add(target.group(1) if target else "")
+            marks += 1
+        problems += [f"{rel}: a claim without a label" for anchor in items if not anchor]
+        problems += [f"{rel}: no sentence cites #{anchor}" for anchor in items if anchor and anchor not in targets]
+        problems += [f"{rel}: a mark links to #{target}, not a claim of the page" for target in targets - set(items)]
+    assert marks, "no claim citations found in the site"
+    assert not problems, "\n".join(problems)
+
+
 # Runs in a page after load: what a reader would trip over at the current window width.
 LAYOUT_JS = """
 async () => {

@@ -96,11 +96,21 @@ def stores_results(page_text: str) -> bool:
     return "dlbook.store" in closure(page_modules(page_text))
 
 
+#: A sentence's citation of its claim (``{claim}`label```): a link on the site, noise in Colab.
+CLAIM_CITATION = re.compile(r"\{claim\}`[^`]*`")
+
+
 def colab_notebook(page: Path, docname: str, title: str, repository: str, commit: str, pins: list[str],
                    site_url: str | None) -> nbformat.NotebookNode:
-    """Return the Colab notebook of the MyST notebook ``page``: a note, :func:`setup_cell`, then the page's cells."""
+    """Return the Colab notebook of the MyST notebook ``page``: a note, :func:`setup_cell`, then the page's cells.
+
+    The prose's claim citations are left out: in Colab they would be plain text, not links.
+    """
     text = page.read_text(encoding="utf-8")
     notebook = jupytext.reads(text, fmt="md:myst")
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            cell.source = CLAIM_CITATION.sub("", cell.source)
     trains = stores_results(text)
     results_url = f"{site_url.rstrip('/')}/{RESULTS_NAME}" if site_url and trains else None
     page_url = f"{site_url.rstrip('/')}/{docname}.html" if site_url else None

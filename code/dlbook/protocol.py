@@ -41,7 +41,7 @@ def validation_gate(runs: Sequence[Run], target: float,
           f"{val_mean:.2%} ± {val_std:.2%}; the gate asks for {gate:.2%}")
     claim("Validation gate: the mean validation accuracy over the book's seeds is "
           f"at least the target minus {tolerance_pp:g} percentage points.",
-          "val_acc_mean >= target - tolerance_pp / 100", val_acc_mean=val_mean,
+          "val_acc_mean >= target - tolerance_pp / 100", label="validation-gate", val_acc_mean=val_mean,
           target=target, tolerance_pp=tolerance_pp)
     return val_mean, val_std
 
