@@ -98,7 +98,8 @@ def lab(binder_env):
     log = open(Path(binder_env["HOME"]) / "lab.log", "w")
     server = subprocess.Popen(
         [str(venv_bin / "jupyter"), "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={binder_env['DLBOOK_LAB_ROOT']}"],
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={binder_env['DLBOOK_LAB_ROOT']}",
+         "--LabApp.expose_app_in_browser=True"],  # window.jupyterapp: the test waits for the kernel
         env=binder_env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -126,6 +127,11 @@ def test_launch_opens_the_page_as_a_notebook_that_runs_and_renders_myst(lab):
         own_thread.submit(_open_run_and_check, *lab).result()
 
 
+#: JavaScript: the open notebook's kernel status (JupyterLab exposes its app as window.jupyterapp).
+_KERNEL_STATE = "window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status ?? 'no kernel'"
+_KERNEL_IDLE = f"({_KERNEL_STATE}) === 'idle'"
+
+
 def _open_run_and_check(base: str, token: str) -> None:
     """Open the launch URL in Chromium, run every cell, and check the notebook and its outputs."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout, sync_playwright
@@ -150,6 +156,12 @@ def _open_run_and_check(base: str, token: str) -> None:
             except Exception:  # noqa: BLE001 - report what the cell shows instead
                 pytest.fail(f"the question box is not rendered as a box; the cell shows: {question.inner_text()[:300]!r}")
             assert ":::" not in question.inner_text(), "MyST directives shown as raw text"
+            # "Run All Cells" before the kernel has started leaves every cell unrun ("[ ]:"), and on a
+            # busy machine the kernel (which imports nothing yet) can take many seconds to start.
+            try:
+                tab.wait_for_function(_KERNEL_IDLE, timeout=180_000)
+            except PlaywrightTimeout:
+                pytest.fail(f"the notebook's kernel did not start: {tab.evaluate(_KERNEL_STATE)!r}")
             tab.get_by_role("menuitem", name="Run").click()
             tab.get_by_text("Run All Cells", exact=True).click()
             deadline = time.time() + 180
