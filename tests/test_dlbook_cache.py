@@ -1,5 +1,6 @@
 """Tests for book/_ext/dlbook_cache.py: each executed page's cache key carries the fingerprint of the code it imports."""
 
+import json
 import os
 import re
 import shutil
@@ -166,6 +167,14 @@ def _build(root: Path) -> tuple[set[str], set[str]]:
     return read, executed
 
 
+def _printed(root: Path, page: str) -> str:
+    """The first line that page's executed notebook (``_build/jupyter_execute``) printed."""
+    notebook = json.loads((root / "_build" / "jupyter_execute" / f"{page}.ipynb").read_text())
+    outputs = [out for cell in notebook["cells"] for out in cell.get("outputs", []) if out.get("name") == "stdout"]
+    assert outputs, f"{page}.ipynb has no printed output"
+    return "".join(outputs[0]["text"]).splitlines()[0]
+
+
 @pytest.mark.skipif(not Path(sys.executable).with_name("jupyter-book").exists(), reason="needs jupyter-book")
 def test_a_build_reexecutes_exactly_the_pages_whose_code_changed(tmp_path):
     _tiny_book(tmp_path)
@@ -174,6 +183,7 @@ def test_a_build_reexecutes_exactly_the_pages_whose_code_changed(tmp_path):
     assert _build(tmp_path) == ({"intro", "a", "b"}, {"a", "b"})
     tables.write_text(original.replace('"""Return a', '"""Return, as a string, a', 1))  # docstring only
     assert _build(tmp_path) == ({"a"}, set())  # a read again, outputs from the cache; b, unchanged, not read
+    assert _printed(tmp_path, "a") == "| a |"  # the page's notebook keeps the cached outputs
     tables.write_text(original + "\nUNUSED = 1\n")  # a change of meaning
     assert _build(tmp_path) == ({"a"}, {"a"})
     tables.write_text(original)  # back, as after switching branches: the old record is still there

@@ -134,9 +134,38 @@ def _limit_cache_size(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -
     get_cache(env.mystnb_config.execution_cache_path).change_cache_limit(limit)
 
 
+def _write_cached_outputs(app: Sphinx, doctree: object) -> None:
+    """Give a page read from the execution cache its outputs in ``jupyter_execute/<page>.ipynb``.
+
+    MyST-NB 1.4.0 writes that notebook from the page's inputs when it takes the outputs from the
+    cache (a prose-only edit), so the downloadable notebook and every reader of it (the exercise
+    tests, ``benchmarks/release.py``) would see a page without outputs. Here the cached outputs
+    are merged in again, the way MyST-NB merged them into the page it rendered.
+    """
+    config = app.env.mystnb_config
+    path = Path(config.output_folder, app.env.docname + ".ipynb")
+    if config.execution_mode != "cache" or not path.is_file():
+        return
+    import nbformat  # dependencies of MyST-NB, needed only when building
+    from jupyter_cache import get_cache
+
+    notebook = nbformat.read(path, as_version=4)
+    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    if not code_cells or any(cell.get("outputs") for cell in code_cells):
+        return  # executed in this build (MyST-NB wrote its outputs), or nothing to merge
+    try:
+        _, notebook = get_cache(config.execution_cache_path).merge_match_into_notebook(notebook)
+    except KeyError:  # not in the cache: the page's execution failed or is switched off
+        return
+    partial = path.with_name(path.name + ".partial")
+    nbformat.write(notebook, partial)
+    partial.replace(path)
+
+
 def setup(app: Sphinx) -> dict:
     """Register the hooks; kernels started by the build inherit the environment set here."""
     os.environ["TQDM_DISABLE"] = "1"
     app.connect("source-read", _key_page_on_its_dependencies)
     app.connect("env-before-read-docs", _limit_cache_size)
+    app.connect("doctree-read", _write_cached_outputs)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
