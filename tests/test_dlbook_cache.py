@@ -135,8 +135,15 @@ def test_book_modules_import_without_sphinx():
     subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=120)
 
 
+def test_the_extension_imports_neither_numpy_nor_torch():
+    # Sphinx imports it in every build: PyTorch would add seconds to each
+    code = "import sys; sys.modules['torch'] = sys.modules['numpy'] = None; import dlbook_cache"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT / "code"), str(REPO_ROOT / "book" / "_ext")])}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=120)
+
+
 def _tiny_book(root: Path) -> None:
-    """A two-page book beside a copy of the package: page a imports dlbook.tables, page b dlbook.toydata."""
+    """A two-page book beside a copy of the package: page a imports dlbook.tables, page b dlbook.seeds."""
     shutil.copytree(REPO_ROOT / "code", root / "code", ignore=shutil.ignore_patterns("__pycache__"))
     (root / "book" / "_ext").mkdir(parents=True)
     shutil.copy(REPO_ROOT / "book" / "_ext" / "dlbook_cache.py", root / "book" / "_ext")
@@ -150,8 +157,8 @@ def _tiny_book(root: Path) -> None:
     cell = "```{code-cell} ipython3\n%s\n```\n"
     (root / "book" / "a.md").write_text(FRONT + "# A\n\n" + cell % "from dlbook.tables import markdown_table\n"
                                         "print(markdown_table(['a'], [[1]]))")
-    (root / "book" / "b.md").write_text(FRONT + "# B\n\n" + cell % "from dlbook.toydata import truth_table\n"
-                                        "print(truth_table('xor'))")
+    (root / "book" / "b.md").write_text(FRONT + "# B\n\n" + cell % "from dlbook.seeds import book_seed\n"
+                                        "print(book_seed(3))")
 
 
 def _build(root: Path) -> tuple[set[str], set[str]]:

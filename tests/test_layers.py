@@ -8,7 +8,7 @@ from dlbook.fingerprint import REPO_ROOT, imported_modules
 
 #: Lowest first. A module may import modules of its own layer and of lower layers only.
 LAYERS = {
-    "foundations": {"fingerprint", "runtime", "environment", "tables", "stats", "pageglue"},
+    "foundations": {"fingerprint", "seeds", "runtime", "environment", "tables", "stats", "pageglue"},
     "data": {"mnist", "preprocess", "toydata", "corruption"},
     "models": {"models", "cnn", "initialization", "logic_nets", "convarith", "pooling", "probes"},
     "training and evaluation": {"train", "playground", "survival"},

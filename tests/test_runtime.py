@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from dlbook import runtime
+from dlbook.seeds import SEED_OFFSET_VARIABLE
 
 
 HAS_CUDA = torch.cuda.is_available()
@@ -46,30 +47,12 @@ def test_seed_everything_rejects_bad_seeds(seed):
         runtime.seed_everything(seed)
 
 
-
-def test_book_seed_is_the_seed_itself_without_an_offset(monkeypatch):
-    monkeypatch.delenv(runtime.SEED_OFFSET_VARIABLE, raising=False)
-    assert [runtime.book_seed(s) for s in (0, 1, 7)] == [0, 1, 7]
-
-
-def test_an_offset_moves_every_seed_past_the_seeds_of_offset_zero(monkeypatch):
-    monkeypatch.setenv(runtime.SEED_OFFSET_VARIABLE, "2")
-    assert [runtime.book_seed(s) for s in (0, 1, 7)] == [2000, 2001, 2007]
-
-
 def test_the_offset_changes_every_seeded_draw(monkeypatch):
-    monkeypatch.delenv(runtime.SEED_OFFSET_VARIABLE, raising=False)
+    monkeypatch.delenv(SEED_OFFSET_VARIABLE, raising=False)
     runtime.seed_everything(3)
     plain, plain_gen = torch.rand(5), torch.rand(5, generator=runtime.generator(3))
-    monkeypatch.setenv(runtime.SEED_OFFSET_VARIABLE, "1")
+    monkeypatch.setenv(SEED_OFFSET_VARIABLE, "1")
     runtime.seed_everything(3)
     assert not torch.equal(torch.rand(5), plain)
     assert not torch.equal(torch.rand(5, generator=runtime.generator(3)), plain_gen)
     assert runtime.generator(3).initial_seed() == 1003  # integers: exact
-
-
-@pytest.mark.parametrize("text", ["-1", "one", "1.5"])
-def test_a_bad_offset_raises_value_error_naming_the_variable(monkeypatch, text):
-    monkeypatch.setenv(runtime.SEED_OFFSET_VARIABLE, text)
-    with pytest.raises(ValueError, match="DLBOOK_SEED_OFFSET"):
-        runtime.book_seed(0)

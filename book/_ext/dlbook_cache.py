@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from dlbook.fingerprint import EXTERNAL_INPUTS, REPO_ROOT, closure, fingerprint, module_path, modules_named
-from dlbook.runtime import seed_offset
+from dlbook.seeds import seed_offset  # no PyTorch in the Sphinx process
 
 if TYPE_CHECKING:  # only for annotations
     from sphinx.application import Sphinx

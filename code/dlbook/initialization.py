@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from dlbook.models import linear_layers
-from dlbook.runtime import book_seed
+from dlbook.seeds import book_seed
 
 #: Names accepted by :func:`initialize_`.
 SCHEMES = ("default", "zero", "constant_bias", "zero_noise")

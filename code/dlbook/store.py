@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 from dlbook.fingerprint import REPO_ROOT, dependency_fingerprint
-from dlbook.runtime import seed_offset
+from dlbook.seeds import seed_offset
 
 _NAME_PATTERN = r"[a-z0-9][a-z0-9_.-]*"
 _NAME = re.compile(rf"^{_NAME_PATTERN}$")
@@ -58,7 +58,7 @@ def result_key(depends_on: str | Sequence[str]) -> str:
 
     The key covers the modules ``depends_on`` (one name or several), every ``dlbook`` module they
     import (see :mod:`dlbook.fingerprint`) and the book's seed offset
-    (:func:`dlbook.runtime.seed_offset`), which changes every seed.
+    (:func:`dlbook.seeds.seed_offset`), which changes every seed.
     """
     key = dependency_fingerprint(depends_on)
     if seed_offset():

@@ -21,7 +21,7 @@ from typing import IO
 from dlbook import store
 from dlbook.experiments import NETWORK_MODULES
 from dlbook.fingerprint import PACKAGE, REPO_ROOT, module_path
-from dlbook.runtime import seed_offset
+from dlbook.seeds import seed_offset
 
 #: The archive member that lists the result files, their checksums and how their keys were made.
 MANIFEST = "manifest.json"
