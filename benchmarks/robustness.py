@@ -260,6 +260,9 @@ def main() -> int:
 
     if args.jobs < 1:
         raise SystemExit(f"--jobs must be at least 1, got {args.jobs}")
+    if args.pages and not any(Path(p).name.startswith(s) for p in toc_pages(REPO) for s in args.pages):
+        raise SystemExit(f"--pages {' '.join(args.pages)} matches no executed page: give the start of a page's "
+                         "file name (for example 1c or 2e)")
     full = not args.tree and not args.pages and args.variants == list(VARIANTS)
     work = Path(args.workdir or ("/tmp/dlbook-robustness" if args.tree else tempfile.mkdtemp(prefix="dlbook-robust-")))
     if not args.tree and work.exists() and any(work.iterdir()) and args.workdir:

@@ -3,6 +3,7 @@
 import importlib.util
 from pathlib import Path
 
+import pytest
 import yaml
 
 from sphinx_claims import CLAIM_MIME
@@ -31,3 +32,10 @@ def test_a_variant_build_records_false_claims_instead_of_stopping(tmp_path):
     config = yaml.safe_load((tmp_path / "_config.yml").read_text())
     assert config["sphinx"]["config"] == {"nb_merge_streams": True, "claims_fail_build": False}
     assert config["title"] == "t"
+
+
+def test_pages_that_match_no_page_are_refused_before_anything_runs(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("sys.argv", ["robustness.py", "--tree", "--pages", "part1/1", "--workdir", str(tmp_path)])
+    with pytest.raises(SystemExit, match="matches no executed page"):
+        robustness.main()
+    assert not any(tmp_path.iterdir())  # no copy was made
