@@ -5,6 +5,7 @@ Usage (from the repository root, inside the project's virtual environment)::
     python benchmarks/robustness.py                      # every page, every variant; writes the record
     python benchmarks/robustness.py --variants offset2   # only some variants (no record written)
     python benchmarks/robustness.py --tree --pages 1c 2e # pages of the working tree, for authors
+    python benchmarks/robustness.py --pages 1 --update-record  # rerun Part 1 and put it in the record
 
 A claim (:func:`sphinx_claims.claim`) states a lesson: it must hold whatever the seeds and whatever the
 processor. For each variant of :data:`VARIANTS` this script clones the committed ``HEAD`` into a
@@ -16,6 +17,8 @@ comparison. It prints a line per page, then every claim that *flipped*: false in
 made by a variant and not by the default run (its wording depends on the run) or the other way
 round, and every page that raised. It writes ``benchmarks/robustness-record.json`` (a full run;
 ``--json`` names another file) and exits with status 1 if anything flipped.
+``--pages P --update-record`` reruns only those pages (a clone of HEAD, every variant) and replaces
+their rows in the committed record; its ``page_runs`` then says when, on which commit and processor.
 
 ``--tree`` executes the working tree as it is, uncommitted edits included, in a copy per
 variant under ``--workdir`` that keeps its result store between runs (networks are trained
@@ -225,6 +228,23 @@ def compare(variants: dict[str, dict]) -> tuple[list[dict], list[str]]:
     return list(rows.values()), flips
 
 
+def merge_pages(record: dict, variants: dict[str, dict], rows: list[dict], flips: list[str], run: dict) -> dict:
+    """Return ``record`` with the rows and flips of the pages this run executed replaced by the run's.
+
+    ``record["page_runs"][page]`` then says when, on which commit and processor those pages ran, and
+    how long each variant took; the record's own date and commit stay those of its full run.
+    """
+    pages = sorted({page for result in variants.values() for page in result["pages"]})
+    merged = dict(record)
+    merged["claims"] = [row for row in record["claims"] if row["page"] not in pages] + [
+        {k: row[k] for k in ("page", "statement", "condition", "held", "values")} for row in rows]
+    merged["flips"] = [f for f in record.get("flips", []) if f.split(":", 1)[0].split(" raised")[0] not in pages] + flips
+    merged["page_runs"] = {**record.get("page_runs", {}), **{
+        page: {**run, "seconds": {name: result["pages"][page]["seconds"] for name, result in variants.items()}}
+        for page in pages}}
+    return merged
+
+
 def commit_of(root: Path) -> str:
     """Return the short commit of ``root``, marked if its work tree differs from it."""
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True).stdout.strip()
@@ -243,6 +263,8 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=1, help="variants run side by side (default 1)")
     parser.add_argument("--json", default=None, help="write the record here (default: the committed record, "
                         "for a full run of HEAD)")
+    parser.add_argument("--update-record", action="store_true", help="with --pages: replace those pages' rows of "
+                        "the committed record by this run's (a clone of HEAD, every variant), noting their date and commit")
     parser.add_argument("--print-env", choices=list(VARIANTS), help="print a variant's environment as NAME=VALUE "
                         "lines and exit (CI: env $(python benchmarks/robustness.py --print-env offset1) ...)")
     parser.add_argument("--execute-into", help=argparse.SUPPRESS)
@@ -264,6 +286,8 @@ def main() -> int:
         raise SystemExit(f"--pages {' '.join(args.pages)} matches no executed page: give the start of a page's "
                          "file name (for example 1c or 2e)")
     full = not args.tree and not args.pages and args.variants == list(VARIANTS)
+    if args.update_record and (args.tree or not args.pages or args.variants != list(VARIANTS) or args.json):
+        raise SystemExit("--update-record needs --pages, every variant, a clone of HEAD (no --tree) and no --json")
     work = Path(args.workdir or ("/tmp/dlbook-robustness" if args.tree else tempfile.mkdtemp(prefix="dlbook-robust-")))
     if not args.tree and work.exists() and any(work.iterdir()) and args.workdir:
         raise SystemExit(f"--workdir {work} must be empty for a cold run (or use --tree)")
@@ -287,9 +311,13 @@ def main() -> int:
     else:
         print("no claim flipped")
 
-    if full or args.json:
-        from dlbook.environment import processor_name
+    from dlbook.environment import processor_name
 
+    if args.update_record:
+        RECORD.write_text(json.dumps(merge_pages(json.loads(RECORD.read_text()), variants, rows, flips, {
+            "date": datetime.date.today().isoformat(), "commit": commit, "processor": processor_name()}), indent=1) + "\n")
+        print(f"rows of {len(rows)} claims written into {RECORD}")
+    elif full or args.json:
         record = {
             "date": datetime.date.today().isoformat(), "commit": commit, "processor": processor_name(),
             "variants": {name: {"label": VARIANT_LABELS[name], "env": r["env"], "seconds": r["seconds"],

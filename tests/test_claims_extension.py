@@ -105,6 +105,7 @@ RECORD = {
         {"page": "a", "statement": "The mean is below one half.", "condition": "mean < 0.5",
          "held": {"default": True, "offset1": True, "offset2": False}},
     ],
+    "page_runs": {"b": {"date": "2026-12-08", "commit": "def5678", "processor": "Other CPU"}},
 }
 
 
@@ -193,7 +194,8 @@ def test_a_false_reading_of_the_test_set_is_shown_and_does_not_fail_the_build(go
 def test_the_ledger_shows_the_robustness_record(good_book):
     ledger = good_book["texts"]["ledger"]
     assert "Robustness record of 2026-12-05 (commit abc1234, Test CPU)" in ledger
-    assert "1 of the 6 claims of this build held in every rerun" in ledger
+    assert "1 of the 6 claims of this build held in every rerun." in ledger
+    assert "Rerun since, alone and cold, under the same variants: Page B on 2026-12-08 (commit def5678, Other CPU)." in ledger
     assert "Two is more than one. rerun with seed offset 1 ✓, seed offset 2 ✓" in ledger
     assert "The mean is below one half. rerun with seed offset 1 ✓, seed offset 2 ✗" in ledger
     assert "The list has three items. not in the robustness record" in ledger

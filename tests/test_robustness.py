@@ -39,3 +39,17 @@ def test_pages_that_match_no_page_are_refused_before_anything_runs(tmp_path, mon
     with pytest.raises(SystemExit, match="matches no executed page"):
         robustness.main()
     assert not any(tmp_path.iterdir())  # no copy was made
+
+
+def test_a_rerun_of_some_pages_replaces_only_their_rows_and_says_when():
+    record = {"date": "2026-12-01", "commit": "aaa", "variants": {"default": {}},
+              "flips": ["p1: false under default: 'Old.' (x; {})", "p2 raised under default: boom"],
+              "claims": [{"page": "p1", "statement": "Old.", "condition": "x", "held": {"default": False}, "values": {}},
+                         {"page": "p2", "statement": "Kept.", "condition": "x", "held": {"default": True}, "values": {}}]}
+    variants = {"default": {"pages": {"p1": {"seconds": 3.0, "error": None, "claims": []}}}}
+    rows = [{"page": "p1", "key": "New.#1", "statement": "New.", "condition": "x", "held": {"default": True}, "values": {}}]
+    merged = robustness.merge_pages(record, variants, rows, [], {"date": "2026-12-08", "commit": "bbb", "processor": "P"})
+    assert [(c["page"], c["statement"]) for c in merged["claims"]] == [("p2", "Kept."), ("p1", "New.")]
+    assert merged["flips"] == ["p2 raised under default: boom"]
+    assert merged["page_runs"] == {"p1": {"date": "2026-12-08", "commit": "bbb", "processor": "P", "seconds": {"default": 3.0}}}
+    assert (merged["date"], merged["commit"]) == ("2026-12-01", "aaa") and record["claims"][0]["statement"] == "Old."

@@ -306,7 +306,8 @@ def _claim_list(records: list[Claim], robustness: dict | None = None, anchor: bo
     return listing
 
 
-def _record_summary(record: dict | None, everything: dict[str, list[Claim]], name: str) -> nodes.paragraph:
+def _record_summary(record: dict | None, everything: dict[str, list[Claim]], name: str,
+                    titles: dict[str, str]) -> nodes.paragraph:
     """One paragraph: which record, its date and commit, and how many of this build's claims held in every rerun."""
     if record is None:
         return nodes.paragraph("", f"No robustness record was found (claims_robustness_record = {name!r}).")
@@ -317,6 +318,12 @@ def _record_summary(record: dict | None, everything: dict[str, list[Claim]], nam
     text = (f"Robustness record of {record['date']} (commit {record['commit']}, {record.get('processor', '')}): "
             f"every page executed again, cold, with {', with '.join(reruns)}. "
             f"{everywhere} of the {len(claims)} claims of this build held in every rerun.")
+    reruns_since: dict[tuple[str, str, str], list[str]] = {}
+    for page, run in sorted(record.get("page_runs", {}).items()):
+        reruns_since.setdefault((run["date"], run["commit"], run.get("processor", "")), []).append(page)
+    for (date, commit, processor), pages in reruns_since.items():
+        text += (f" Rerun since, alone and cold, under the same variants: "
+                 f"{', '.join(titles.get(p, p) for p in pages)} on {date} (commit {commit}, {processor}).")
     return nodes.paragraph("", text, classes=["claims-ledger-record"])
 
 
@@ -346,7 +353,8 @@ def _resolve(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         record = load_record(_record_path(app))
         robustness = None if record is None else {
             "verdicts": robustness_of(record), "labels": {n: v["label"] for n, v in record["variants"].items()}}
-        content: list[nodes.Node] = [_record_summary(record, everything, app.config.claims_robustness_record)]
+        titles = {page: title.astext() for page, title in app.env.titles.items()}
+        content: list[nodes.Node] = [_record_summary(record, everything, app.config.claims_robustness_record, titles)]
         for page, records in everything.items():
             heading = nodes.paragraph(classes=["claims-ledger-page"])
             link = nodes.reference("", "", internal=True,
