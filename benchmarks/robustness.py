@@ -236,8 +236,15 @@ def merge_pages(record: dict, variants: dict[str, dict], rows: list[dict], flips
     """
     pages = sorted({page for result in variants.values() for page in result["pages"]})
     merged = dict(record)
-    merged["claims"] = [row for row in record["claims"] if row["page"] not in pages] + [
-        {k: row[k] for k in ("page", "statement", "condition", "held", "values")} for row in rows]
+    new_rows = {page: [{k: row[k] for k in ("page", "statement", "condition", "held", "values")}
+                       for row in rows if row["page"] == page] for page in pages}
+    merged["claims"] = []
+    for row in record["claims"]:  # each page's new rows where its old ones were, so the record's diff stays small
+        if row["page"] not in pages:
+            merged["claims"].append(row)
+        elif row["page"] in new_rows:
+            merged["claims"] += new_rows.pop(row["page"])
+    merged["claims"] += [row for page_rows in new_rows.values() for row in page_rows]
     merged["flips"] = [f for f in record.get("flips", []) if f.split(":", 1)[0].split(" raised")[0] not in pages] + flips
     merged["page_runs"] = {**record.get("page_runs", {}), **{
         page: {**run, "seconds": {name: result["pages"][page]["seconds"] for name, result in variants.items()}}

@@ -49,7 +49,7 @@ def test_a_rerun_of_some_pages_replaces_only_their_rows_and_says_when():
     variants = {"default": {"pages": {"p1": {"seconds": 3.0, "error": None, "claims": []}}}}
     rows = [{"page": "p1", "key": "New.#1", "statement": "New.", "condition": "x", "held": {"default": True}, "values": {}}]
     merged = robustness.merge_pages(record, variants, rows, [], {"date": "2026-12-08", "commit": "bbb", "processor": "P"})
-    assert [(c["page"], c["statement"]) for c in merged["claims"]] == [("p2", "Kept."), ("p1", "New.")]
+    assert [(c["page"], c["statement"]) for c in merged["claims"]] == [("p1", "New."), ("p2", "Kept.")]
     assert merged["flips"] == ["p2 raised under default: boom"]
     assert merged["page_runs"] == {"p1": {"date": "2026-12-08", "commit": "bbb", "processor": "P", "seconds": {"default": 3.0}}}
     assert (merged["date"], merged["commit"]) == ("2026-12-01", "aaa") and record["claims"][0]["statement"] == "Old."
